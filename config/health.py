@@ -1,0 +1,78 @@
+"""``/healthz``: is the database reachable, and, where configured, Redis and a Celery worker?"""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from config.celery import app as celery_app
+
+HEARTBEAT_KEY = "beat-heartbeat"
+WORKER_PING_TIMEOUT = 1.0
+
+
+def check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure means "down"; the reason goes in the answer
+        return {"status": "down", "error": exc.__class__.__name__}
+    return {"status": "up", "vendor": connection.vendor}
+
+
+def check_redis() -> dict:
+    if not settings.REDIS_URL:
+        return {"status": "not configured"}
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+            conn.default_channel.client.ping()
+    except Exception as exc:
+        return {"status": "down", "error": exc.__class__.__name__}
+    return {"status": "up"}
+
+
+def check_worker() -> dict:
+    if not settings.REDIS_URL:
+        return {"status": "not configured", "note": "tasks run in-process"}
+    try:
+        replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT, limit=1)
+    except Exception as exc:
+        return {"status": "down", "error": exc.__class__.__name__}
+    if not replies:
+        return {"status": "down", "error": "no worker answered"}
+    result = {"status": "up", "workers": sorted(name for reply in replies for name in reply)}
+    last_beat = cache.get(HEARTBEAT_KEY)
+    if last_beat is not None:
+        result["beat_seconds_ago"] = round(time.time() - last_beat)
+    return result
+
+
+CHECKS = {"database": check_database, "redis": check_redis, "worker": check_worker}
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when every configured component is up, 503 otherwise.
+
+    ``?only=database`` (comma-separated names) limits the checks, e.g. for a web container's
+    own health check that should not fail because a worker is restarting.
+    """
+    wanted = [name for name in request.GET.get("only", "").split(",") if name in CHECKS]
+    results = {}
+    for name in wanted or CHECKS:
+        if name == "worker" and results.get("redis", {}).get("status") == "down":
+            # Without the broker no worker can answer; don't wait for the ping to time out.
+            results[name] = {"status": "down", "error": "redis is down"}
+        else:
+            results[name] = CHECKS[name]()
+    healthy = all(result["status"] != "down" for result in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **results}, status=200 if healthy else 503
+    )

@@ -1,0 +1,1 @@
+"""Customers' feedback: survey links, responses, interactions, ingest, rollups and dashboards."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LevelsConfig(AppConfig):
+    name = "levels"
+    verbose_name = _("Seven levels and alignment")

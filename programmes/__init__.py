@@ -1,0 +1,1 @@
+"""Organisations, departments, teams, people and their roles; later the change programme itself."""

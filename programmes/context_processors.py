@@ -1,0 +1,28 @@
+"""Navigation for the page shell, built from what the person may see."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from programmes import visibility
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or visibility.organisation_of(user) is None:
+        return {"nav_items": []}
+    items = [(reverse("home"), _("Home"), "home")]
+    own = list(visibility.own_teams(user)[:3])
+    for team in own:
+        items.append((reverse("programmes:team_detail", args=[team.slug]), team.name, "team"))
+    items.append((reverse("programmes:board"), _("Board"), "board"))
+    if visibility.can_manage_people(user):
+        items.append((reverse("programmes:people"), _("People"), "people"))
+    if visibility.can_manage_tokens(user):
+        items.append((reverse("programmes:tokens"), _("Integrations"), "tokens"))
+    current = request.path
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "kind": kind, "current": url == current}
+            for url, label, kind in items
+        ]
+    }

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from programmes import views
+
+app_name = "programmes"
+
+urlpatterns = [
+    path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
+    path("board/", views.board, name="board"),
+    path("people/", views.people, name="people"),
+    path("integrations/", views.tokens, name="tokens"),
+    path("integrations/new/", views.token_create, name="token_create"),
+    path("integrations/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+]

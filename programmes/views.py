@@ -1,0 +1,162 @@
+"""Pages about the organisation: each role's home page, team pages, the board, people, tokens."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
+
+from programmes import visibility
+from programmes.forms import IntegrationTokenForm
+from programmes.models import IntegrationToken, Membership, User
+
+
+@require_safe
+@login_required
+def home(request):
+    role = visibility.home_role(request.user)
+    if role == visibility.HOME_NONE:
+        return render(request, "programmes/home_no_organisation.html")
+    context = {"organisation": request.user.organisation}
+    if role in (visibility.HOME_MANAGEMENT, visibility.HOME_HR):
+        context["departments"] = _departments_with_teams(request.user)
+        context["team_count"] = sum(len(teams) for _department, teams in context["departments"])
+        context["people_count"] = visibility.people_visible_to(request.user).count()
+        context["active_tokens"] = None
+        context["teams_without_lead"] = (
+            visibility.teams_visible_to(request.user)
+            .annotate(leads=Count("memberships", filter=Q(memberships__is_lead=True)))
+            .filter(leads=0)
+        )
+        if role == visibility.HOME_MANAGEMENT:
+            context["active_tokens"] = visibility.tokens_visible_to(request.user).active().count()
+    else:
+        context["teams"] = _teams_with_members(visibility.own_teams(request.user))
+        context["led_team_ids"] = set(
+            visibility.teams_managed_by(request.user).values_list("pk", flat=True)
+        )
+    return render(request, f"programmes/home_{role}.html", context)
+
+
+def _teams_with_members(teams):
+    members = Membership.objects.select_related("user").order_by("-is_lead", "user__first_name")
+    return teams.prefetch_related(Prefetch("memberships", queryset=members))
+
+
+def _departments_with_teams(user):
+    teams = visibility.teams_visible_to(user).annotate(member_count=Count("memberships"))
+    groups: dict = {}
+    for team in teams:
+        groups.setdefault(team.department, []).append(team)
+    # Departments by name, teams without a department last.
+    return sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0] or "")))
+
+
+@require_safe
+@login_required
+@visibility.member_required
+def team_detail(request, slug):
+    team = visibility.get_team_page_or_404(request.user, slug)
+    memberships = team.memberships.select_related("user").order_by(
+        "-is_lead", "user__first_name", "user__last_name"
+    )
+    return render(
+        request,
+        "programmes/team_detail.html",
+        {
+            "team": team,
+            "memberships": memberships,
+            "can_manage": visibility.can_manage_team(request.user, team),
+            "can_see_comments": visibility.can_see_team_comments(request.user, team),
+        },
+    )
+
+
+@require_safe
+@login_required
+@visibility.member_required
+def board(request):
+    teams = visibility.teams_visible_to(request.user).annotate(member_count=Count("memberships"))
+    own = set(visibility.team_pages_visible_to(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "programmes/board.html",
+        {"teams": teams, "linked_team_ids": own, "organisation": request.user.organisation},
+    )
+
+
+@require_safe
+@login_required
+@visibility.allowed_if(visibility.can_manage_people)
+def people(request):
+    people = (
+        visibility.people_visible_to(request.user)
+        .with_lead_flag()
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("team"))
+        )
+        .order_by("first_name", "last_name", "username")
+    )
+    return render(request, "programmes/people.html", {"people": people})
+
+
+@require_safe
+@login_required
+@visibility.allowed_if(visibility.can_manage_tokens)
+def tokens(request):
+    return render(
+        request,
+        "programmes/tokens.html",
+        {
+            "tokens": visibility.tokens_visible_to(request.user).select_related("created_by"),
+            "form": IntegrationTokenForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@visibility.allowed_if(visibility.can_manage_tokens)
+def token_create(request):
+    form = IntegrationTokenForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "programmes/tokens.html",
+            {"tokens": visibility.tokens_visible_to(request.user), "form": form},
+            status=400,
+        )
+    token, raw = IntegrationToken.issue(
+        organisation=request.user.organisation,
+        name=form.cleaned_data["name"],
+        created_by=request.user,
+    )
+    # Shown once, on this response only; never stored or put in a message that could linger.
+    return render(
+        request,
+        "programmes/token_created.html",
+        {"token": token, "raw_token": raw},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@require_POST
+@login_required
+@visibility.allowed_if(visibility.can_manage_tokens)
+def token_revoke(request, pk):
+    token = get_object_or_404(visibility.tokens_visible_to(request.user), pk=pk)
+    token.revoke()
+    messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("programmes:tokens")
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, also remembered on the person for e-mails they receive."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(User._meta.get_field("language").choices):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response
