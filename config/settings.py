@@ -149,6 +149,11 @@ STORAGES = {
     },
 }
 
+# In development whitenoise serves straight from the source folders; in production from
+# STATIC_ROOT, filled by collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

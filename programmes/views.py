@@ -134,12 +134,11 @@ def token_create(request):
         created_by=request.user,
     )
     # Shown once, on this response only; never stored or put in a message that could linger.
-    return render(
-        request,
-        "programmes/token_created.html",
-        {"token": token, "raw_token": raw},
-        headers={"Cache-Control": "no-store"},
+    response = render(
+        request, "programmes/token_created.html", {"token": token, "raw_token": raw}
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -1,0 +1,119 @@
+"""Shared fixtures: one organisation with two teams and a person in every role, and a second
+organisation that nobody in the first may ever see."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from programmes.models import Role
+from tests.factories import DepartmentFactory, OrganisationFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests create many people.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client():
+    # English unless a test asks otherwise; the site's default language is Dutch.
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture
+def org(db):
+    organisation = OrganisationFactory(name="Acme", slug="acme")
+    service = DepartmentFactory(organisation=organisation, name="Service", slug="service")
+    team_a = TeamFactory(organisation=organisation, department=service, name="Alpha", slug="alpha")
+    team_b = TeamFactory(organisation=organisation, department=service, name="Beta", slug="beta")
+    team_c = TeamFactory(organisation=organisation, name="Gamma", slug="gamma")
+
+    other = OrganisationFactory(name="Other Corp", slug="other")
+    other_team = TeamFactory(organisation=other, name="Elsewhere", slug="elsewhere")
+
+    return SimpleNamespace(
+        organisation=organisation,
+        team_a=team_a,
+        team_b=team_b,
+        team_c=team_c,
+        manager=UserFactory(username="manager", organisation=organisation, role=Role.MANAGEMENT),
+        hr=UserFactory(username="hr", organisation=organisation, role=Role.HR),
+        lead=UserFactory(username="lead", organisation=organisation, leads=[team_a]),
+        employee=UserFactory(username="employee", organisation=organisation, teams=[team_a]),
+        employee_b=UserFactory(username="employee_b", organisation=organisation, teams=[team_b]),
+        other=other,
+        other_team=other_team,
+        other_manager=UserFactory(
+            username="other_manager", organisation=other, role=Role.MANAGEMENT
+        ),
+        other_employee=UserFactory(
+            username="other_employee", organisation=other, teams=[other_team]
+        ),
+    )
+
+
+@pytest.fixture
+def login(client):
+    """Log a person in on the test client: ``login(org.employee)``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_in_process():
+    """Tasks run eagerly unless a test starts a real worker (see ``celery_worker``)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def redis_url():
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: this test needs a real Redis (CI sets it)")
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def celery_worker(redis_url, tmp_path):
+    """A real Celery worker process on its own queue; yields the queue name."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    name = f"{queue}@localhost"
+    log = tmp_path / "worker.log"
+    env = os.environ | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
+             "--concurrency=1", "-Q", queue, "-n", name, "--without-gossip",
+             "--without-mingle", "--loglevel=INFO"],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the worker did not start:\n{log.read_text()}")
+        yield SimpleNamespace(queue=queue, name=name, process=process, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

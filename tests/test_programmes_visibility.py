@@ -1,0 +1,180 @@
+"""Who may open which page: every URL of the app, for every role (DESIGN.md, "Who uses it").
+
+A new URL fails ``test_every_url_has_expectations`` until its expected answers are written in
+EXPECTED below, so visibility cannot be forgotten on a new page.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from programmes import visibility
+from programmes.models import IntegrationToken
+
+ROLES = ["anonymous", "manager", "hr", "lead", "employee", "employee_b", "other_manager"]
+
+# Pages outside the organisation's visibility rules: login, password reset, admin, health.
+NOT_ORGANISATION_PAGES = ("admin:", "login", "logout", "password_", "set_language", "healthz")
+
+# url name -> (method, args builder, {role: expected status}); 302 for anonymous is the login.
+LOGIN = 302
+EXPECTED = {
+    "home": ("get", lambda o: [], dict.fromkeys(ROLES[1:], 200) | {"anonymous": LOGIN}),
+    "programmes:board": ("get", lambda o: [], dict.fromkeys(ROLES[1:], 200) | {"anonymous": LOGIN}),
+    # Own team: members, management and HR. Another team: 404 for employees, as if absent.
+    "programmes:team_detail": (
+        "get",
+        lambda o: [o.team_a.slug],
+        {
+            "anonymous": LOGIN,
+            "manager": 200,
+            "hr": 200,
+            "lead": 200,
+            "employee": 200,
+            "employee_b": 404,
+            "other_manager": 404,
+        },
+    ),
+    "programmes:people": (
+        "get",
+        lambda o: [],
+        {
+            "anonymous": LOGIN,
+            "manager": 200,
+            "hr": 200,
+            "lead": 403,
+            "employee": 403,
+            "employee_b": 403,
+            "other_manager": 200,
+        },
+    ),
+    "programmes:tokens": (
+        "get",
+        lambda o: [],
+        {
+            "anonymous": LOGIN,
+            "manager": 200,
+            "hr": 403,
+            "lead": 403,
+            "employee": 403,
+            "employee_b": 403,
+            "other_manager": 200,
+        },
+    ),
+    "programmes:token_create": (
+        "post",
+        lambda o: [],
+        {
+            "anonymous": LOGIN,
+            "manager": 200,
+            "hr": 403,
+            "lead": 403,
+            "employee": 403,
+            "employee_b": 403,
+            "other_manager": 200,
+        },
+    ),
+    "programmes:token_revoke": (
+        "post",
+        lambda o: [o.token.pk],
+        {
+            "anonymous": LOGIN,
+            "manager": 302,
+            "hr": 403,
+            "lead": 403,
+            "employee": 403,
+            "employee_b": 403,
+            "other_manager": 404,
+        },
+    ),
+}
+
+
+def all_url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from all_url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_expectations():
+    names = {name for name in all_url_names() if not name.startswith(NOT_ORGANISATION_PAGES)}
+    assert names - EXPECTED.keys() == set(), "add the new URL's expected answers to EXPECTED"
+
+
+@pytest.mark.parametrize("url_name", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_url_answers_each_role_as_designed(client, org, url_name, role):
+    org.token, _ = IntegrationToken.issue(organisation=org.organisation, name="Webshop")
+    method, args, expected = EXPECTED[url_name]
+    if role != "anonymous":
+        client.force_login(getattr(org, role))
+    url = reverse(url_name, args=args(org))
+    data = {"name": "CRM"} if method == "post" else None
+    response = getattr(client, method)(url, data)
+    assert response.status_code == expected[role], f"{role} {method.upper()} {url}"
+    if expected[role] == LOGIN and role == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_employee_cannot_open_another_teams_page(client, org):
+    client.force_login(org.employee)
+    assert client.get(reverse("programmes:team_detail", args=["beta"])).status_code == 404
+    assert client.get(reverse("programmes:team_detail", args=["alpha"])).status_code == 200
+
+
+def test_nobody_sees_another_organisations_team_even_with_the_same_slug(client, org):
+    client.force_login(org.manager)
+    url = reverse("programmes:team_detail", args=[org.other_team.slug])
+    assert client.get(url).status_code == 404
+    board = client.get(reverse("programmes:board")).content.decode()
+    assert "Elsewhere" not in board and "Alpha" in board
+
+
+def test_people_page_lists_only_own_organisation(client, org):
+    client.force_login(org.hr)
+    page = client.get(reverse("programmes:people")).content.decode()
+    assert org.employee_b.get_full_name() in page
+    assert org.other_employee.get_full_name() not in page
+
+
+def test_manager_cannot_revoke_another_organisations_token(client, org):
+    foreign, _ = IntegrationToken.issue(organisation=org.other, name="Theirs")
+    client.force_login(org.manager)
+    response = client.post(reverse("programmes:token_revoke", args=[foreign.pk]))
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.is_active
+
+
+def test_comments_are_for_the_team_and_management_not_hr(org):
+    assert visibility.can_see_team_comments(org.employee, org.team_a)
+    assert visibility.can_see_team_comments(org.manager, org.team_b)
+    assert not visibility.can_see_team_comments(org.employee, org.team_b)
+    assert not visibility.can_see_team_comments(org.hr, org.team_a)
+    assert not visibility.can_see_team_comments(org.other_manager, org.team_a)
+
+
+def test_team_lead_manages_only_the_team_they_lead(org):
+    assert visibility.can_manage_team(org.lead, org.team_a)
+    assert not visibility.can_manage_team(org.lead, org.team_b)
+    assert not visibility.can_manage_team(org.employee, org.team_a)
+    assert visibility.can_manage_team(org.manager, org.team_c)
+    assert not visibility.can_manage_team(org.other_manager, org.team_a)
+
+
+def test_employees_see_only_colleagues_of_their_own_teams(org):
+    seen = set(visibility.people_visible_to(org.employee))
+    assert org.lead in seen and org.employee in seen
+    assert org.employee_b not in seen and org.manager not in seen
+
+
+def test_anonymous_sees_nothing(org):
+    from django.contrib.auth.models import AnonymousUser
+
+    nobody = AnonymousUser()
+    assert not visibility.teams_visible_to(nobody).exists()
+    assert not visibility.people_visible_to(nobody).exists()
+    assert not visibility.tokens_visible_to(nobody).exists()
