@@ -58,7 +58,14 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
 
     list_display = ["name", "organisation", "key_hint", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["organisation"]
-    readonly_fields = ["organisation", "name", "key_hint", "created_by", "created_at", "last_used_at"]
+    readonly_fields = [
+        "organisation",
+        "name",
+        "key_hint",
+        "created_by",
+        "created_at",
+        "last_used_at",
+    ]
     fields = [*readonly_fields, "revoked_at"]
 
     def has_add_permission(self, request):

@@ -148,9 +148,7 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
         help_text=_("Empty only for site administrators who belong to no organisation."),
     )
-    role = models.CharField(
-        _("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE
-    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
     language = models.CharField(
         _("language"),
         max_length=8,
@@ -190,7 +188,7 @@ class Membership(models.Model):
             raise ValidationError(_("A person can only join teams of their own organisation."))
 
 
-TOKEN_PREFIX = "kk_"
+TOKEN_PREFIX = "kk_"  # noqa: S105 - a marker, not a secret
 
 
 def hash_token(raw: str) -> str:

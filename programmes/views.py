@@ -134,9 +134,7 @@ def token_create(request):
         created_by=request.user,
     )
     # Shown once, on this response only; never stored or put in a message that could linger.
-    response = render(
-        request, "programmes/token_created.html", {"token": token, "raw_token": raw}
-    )
+    response = render(request, "programmes/token_created.html", {"token": token, "raw_token": raw})
     response["Cache-Control"] = "no-store"
     return response
 

@@ -99,10 +99,27 @@ def celery_worker(redis_url, tmp_path):
     env = os.environ | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--concurrency=1", "-Q", queue, "-n", name, "--without-gossip",
-             "--without-mingle", "--loglevel=INFO"],
-            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "-Q",
+                queue,
+                "-n",
+                name,
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     app.conf.task_always_eager = False
     try:

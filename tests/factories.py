@@ -4,7 +4,7 @@ import factory
 
 from programmes.models import Department, Membership, Organisation, Role, Team, User
 
-PASSWORD = "a-long-test-password"  # noqa: S105
+PASSWORD = "a-long-test-password"
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -58,4 +58,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     def leads(self, create, extracted, **kwargs):
         if create:
             for team in extracted or []:
-                Membership.objects.update_or_create(team=team, user=self, defaults={"is_lead": True})
+                Membership.objects.update_or_create(
+                    team=team, user=self, defaults={"is_lead": True}
+                )

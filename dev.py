@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Set up and run Koning Klant on this machine with nothing but Python 3.11.
+
+    python3 dev.py demo    # the app with demo data at http://127.0.0.1:8000 (SQLite, no Redis)
+    python3 dev.py test    # the test suite (set DATABASE_URL / REDIS_URL to test against them)
+
+Both create a virtual environment in .venv and install the pinned dependencies when
+pyproject.toml has changed since the last install. Extra arguments go to runserver or pytest.
+"""
+
+import contextlib
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed-from"
+
+
+def run(*args, **kwargs):
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, check=True, **kwargs)
+
+
+def ensure_environment():
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"Koning Klant needs Python 3.11; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV} …", flush=True)
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != wanted:
+        print("Installing dependencies (first time, or pyproject.toml changed) …", flush=True)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+        STAMP.write_text(wanted)
+
+
+def demo(args):
+    env = os.environ | {"DEBUG": os.environ.get("DEBUG", "1")}
+    run(PYTHON, "manage.py", "migrate", "--noinput", env=env)
+    run(PYTHON, "manage.py", "seed_demo", env=env)
+    print("\nKoning Klant runs at http://127.0.0.1:8000 — stop it with Ctrl+C.\n", flush=True)
+    address = args[0] if args else "127.0.0.1:8000"
+    with contextlib.suppress(KeyboardInterrupt):
+        run(PYTHON, "manage.py", "runserver", address, *args[1:], env=env)
+
+
+def test(args):
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, check=False)
+    sys.exit(result.returncode)
+
+
+COMMANDS = {"demo": demo, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    ensure_environment()
+    COMMANDS[sys.argv[1]](sys.argv[2:])

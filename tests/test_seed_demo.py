@@ -1,0 +1,55 @@
+"""``seed_demo``: the documented logins work, a second run changes nothing, production refuses."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from programmes.models import Department, Membership, Organisation, Team, User
+
+
+def counts():
+    return [m.objects.count() for m in (Organisation, Department, Team, User, Membership)]
+
+
+def test_seed_demo_is_idempotent_and_prints_logins(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert counts() == first
+    text = out.getvalue()
+    for username in ("manager", "hr", "lead", "employee", "employee2"):
+        assert username in text
+    assert "klantenservice-noord" in text
+
+
+@pytest.mark.parametrize(
+    ("username", "marker"),
+    [
+        ("manager", "Demo Klantenservice B.V."),
+        ("hr", "People and their teams"),
+        ("lead", "You lead this team"),
+        ("employee", "Klantenservice Noord"),
+        ("employee2", "Bezorging"),
+    ],
+)
+def test_every_demo_login_works_with_password_demo(db, settings, username, marker):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    client = Client(headers={"accept-language": "en"})
+    response = client.post(reverse("login"), {"username": username, "password": "demo"})
+    assert response.status_code == 302
+    assert marker in client.get(reverse("home")).content.decode()
+
+
+def test_seed_demo_refuses_with_debug_off(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--yes-really"):
+        call_command("seed_demo", stdout=StringIO())
+    assert Organisation.objects.count() == 0
+    call_command("seed_demo", "--yes-really", stdout=StringIO())
+    assert Organisation.objects.filter(slug="demo").exists()
