@@ -34,13 +34,20 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
+    "ninja",
     "csp",
     "axes",
     "programmes",
     "levels",
     "feedback",
 ]
+
+# Largest upload (feedback imports); the largest request body otherwise.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 50) * 1024 * 1024
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -77,6 +84,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets may have templates of their own in templates/ (the survey's score buttons).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: SQLite next to the code unless DATABASE_URL points elsewhere (PostgreSQL in production).
 DATABASE_URL = env_str("DATABASE_URL")
@@ -127,6 +137,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the client
+# connects directly). Login throttling and rate limits key on the address they report.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
+RATELIMIT_VIEW = "feedback.views.rate_limited"
+# The public survey form: answers per address and per survey link, e.g. "20/h".
+SURVEY_RATE_PER_ADDRESS = env_str("SURVEY_RATE_PER_ADDRESS", "20/h")
+SURVEY_RATE_PER_LINK = env_str("SURVEY_RATE_PER_LINK", "1000/h")
 
 # Internationalisation: English and Dutch; the browser's language unless the person chose one.
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "nl")
@@ -224,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "programmes.tasks.record_heartbeat",
         "schedule": timedelta(minutes=1),
+    },
+    "purge-contact-emails": {
+        "task": "feedback.tasks.purge_contact_emails",
+        "schedule": timedelta(hours=6),
     },
     "clear-expired-sessions": {
         "task": "programmes.tasks.clear_expired_sessions",

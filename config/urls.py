@@ -3,11 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import health
+from feedback.api import api
 from programmes import views as programme_views
 
 urlpatterns = [
     path("", programme_views.home, name="home"),
     path("", include("programmes.urls")),
+    path("", include("feedback.urls")),
+    path("api/v1/", api.urls),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -17,6 +17,10 @@ def navigation(request):
     items.append((reverse("programmes:board"), _("Board"), "board"))
     if visibility.can_manage_people(user):
         items.append((reverse("programmes:people"), _("People"), "people"))
+    if visibility.can_manage_themes(user):
+        items.append((reverse("feedback:themes"), _("Themes"), "themes"))
+    if visibility.can_import_feedback(user):
+        items.append((reverse("feedback:imports"), _("Import"), "imports"))
     if visibility.can_manage_tokens(user):
         items.append((reverse("programmes:tokens"), _("Integrations"), "tokens"))
     current = request.path

@@ -17,6 +17,10 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
@@ -37,6 +41,13 @@ class Organisation(models.Model):
         default=30,
         help_text=_("Below this many responses a score is shown as based on too few responses."),
     )
+    contact_retention_days = models.PositiveSmallIntegerField(
+        _("keep contact e-mails for (days)"),
+        default=90,
+        help_text=_("E-mail addresses customers left to be contacted are deleted after this."),
+    )
+    # Key of the HMAC with which customer references are stored; never shown.
+    customer_ref_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

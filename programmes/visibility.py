@@ -186,3 +186,45 @@ def allowed_if(predicate):
         return wrapper
 
     return decorator
+
+
+# --- Customer feedback -----------------------------------------------------------------------
+
+
+def survey_links_managed_by(user):
+    """Survey links of the teams the person manages (team leads their team, management all)."""
+    from feedback.models import SurveyLink
+
+    return SurveyLink.objects.filter(team__in=teams_managed_by(user)).select_related("team")
+
+
+def can_manage_themes(user) -> bool:
+    return is_management(user)
+
+
+def themes_managed_by(user):
+    from feedback.models import Theme
+
+    if not can_manage_themes(user):
+        return Theme.objects.none()
+    return Theme.objects.filter(organisation=organisation_of(user))
+
+
+def can_import_feedback(user) -> bool:
+    return is_management(user)
+
+
+def import_jobs_visible_to(user):
+    from feedback.models import ImportJob
+
+    if not can_import_feedback(user):
+        return ImportJob.objects.none()
+    return ImportJob.objects.filter(organisation=organisation_of(user)).defer("content")
+
+
+def get_managed_team_or_404(user, slug: str):
+    """A team the person manages; 404 if they may not even open it, 403 if only not manage it."""
+    team = get_team_page_or_404(user, slug)
+    if not can_manage_team(user, team):
+        raise PermissionDenied
+    return team

@@ -7,13 +7,22 @@ EXPECTED below, so visibility cannot be forgotten on a new page.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from feedback.models import ImportJob, SurveyLink, Theme
 from programmes import visibility
 from programmes.models import IntegrationToken
 
 ROLES = ["anonymous", "manager", "hr", "lead", "employee", "employee_b", "other_manager"]
 
 # Pages outside the organisation's visibility rules: login, password reset, admin, health.
-NOT_ORGANISATION_PAGES = ("admin:", "login", "logout", "password_", "set_language", "healthz")
+NOT_ORGANISATION_PAGES = (
+    "admin:",
+    "login",
+    "logout",
+    "password_",
+    "set_language",
+    "healthz",
+    "api:",  # token-authenticated: tests/test_feedback_api.py
+)
 
 # url name -> (method, args builder, {role: expected status}); 302 for anonymous is the login.
 LOGIN = 302
@@ -89,6 +98,65 @@ EXPECTED = {
 }
 
 
+PUBLIC = dict.fromkeys(ROLES, 200)
+
+
+def only(allowed: dict, default: int) -> dict:
+    """Expected answers: ``default`` for every logged-in role not named, login for anonymous."""
+    return {role: default for role in ROLES[1:]} | {"anonymous": LOGIN} | allowed
+
+
+TEAM_MANAGERS = {"manager": 200, "lead": 200, "hr": 403, "employee": 403}
+TEAM_MANAGERS_POST = {"manager": 302, "lead": 302, "hr": 403, "employee": 403}
+MANAGEMENT = {"manager": 200, "other_manager": 200}
+
+EXPECTED |= {
+    "feedback:survey": ("get", lambda o: [o.link.token], PUBLIC),
+    "feedback:survey_thanks": ("get", lambda o: [o.link.token], PUBLIC),
+    # A team's links: its lead and management; HR and members see the team but may not manage.
+    "feedback:survey_links": ("get", lambda o: [o.team_a.slug], only(TEAM_MANAGERS, 404)),
+    "feedback:survey_link_create": (
+        "post",
+        lambda o: [o.team_a.slug],
+        only(TEAM_MANAGERS_POST, 404),
+    ),
+    "feedback:survey_link_pause": (
+        "post",
+        lambda o: [o.link.pk],
+        only({"manager": 302, "lead": 302}, 404),
+    ),
+    "feedback:survey_link_revoke": (
+        "post",
+        lambda o: [o.link.pk],
+        only({"manager": 302, "lead": 302}, 404),
+    ),
+    "feedback:survey_link_qr_svg": ("get", lambda o: [o.link.pk], only(TEAM_MANAGERS, 404)),
+    "feedback:survey_link_qr_png": ("get", lambda o: [o.link.pk], only(TEAM_MANAGERS, 404)),
+    "feedback:complaint_create": ("get", lambda o: [o.team_a.slug], only(TEAM_MANAGERS, 404)),
+    "feedback:themes": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "feedback:theme_edit": (
+        "get",
+        lambda o: [o.theme.pk],
+        only({"manager": 200, "other_manager": 404}, 403),
+    ),
+    "feedback:theme_delete": (
+        "post",
+        lambda o: [o.theme.pk],
+        only({"manager": 302, "other_manager": 404}, 403),
+    ),
+    "feedback:imports": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "feedback:import_detail": (
+        "get",
+        lambda o: [o.job.pk],
+        only({"manager": 200, "other_manager": 404}, 403),
+    ),
+}
+for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
+    EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
+for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
+    EXPECTED[name][2].update(hr=404, employee=404)
+
+
 def all_url_names(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
@@ -108,6 +176,15 @@ def test_every_url_has_expectations():
 @pytest.mark.parametrize("role", ROLES)
 def test_url_answers_each_role_as_designed(client, org, url_name, role):
     org.token, _ = IntegrationToken.issue(organisation=org.organisation, name="Webshop")
+    org.link = SurveyLink.objects.create(
+        organisation=org.organisation, team=org.team_a, name="Counter"
+    )
+    org.theme = Theme.objects.create(
+        organisation=org.organisation, name="Waiting", keywords="wait, queue"
+    )
+    org.job = ImportJob.objects.create(
+        organisation=org.organisation, kind="responses", filename="x.csv", content=b""
+    )
     method, args, expected = EXPECTED[url_name]
     if role != "anonymous":
         client.force_login(getattr(org, role))

@@ -1,0 +1,125 @@
+"""The JSON API at /api/v1/ (django-ninja): other systems write feedback with a Bearer token.
+
+Rows are validated by ``feedback.rows`` like imported files: one bad row and nothing is
+stored, and the answer names every bad row (``index``, counted from 0) and field.
+"""
+
+import json
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, NinjaAPI, Schema
+from ninja.security import HttpBearer
+
+from feedback import ingest
+from feedback.models import Source
+from programmes.models import IntegrationToken
+
+MAX_ROWS = 1000
+
+
+class IntegrationTokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = IntegrationToken.authenticate(token)
+        if found is not None:
+            request.organisation = found.organisation
+        return found
+
+
+api = NinjaAPI(
+    title="Koning Klant",
+    version="1",
+    description=(
+        "Write customer feedback for your organisation and read its KPI figures. "
+        "Send `Authorization: Bearer <token>` with an integration token."
+    ),
+    urls_namespace="api",
+)
+
+
+class ResponseRow(Schema):
+    team: str = Field(description="The team's slug.")
+    score: int | None = Field(None, ge=0, le=10, description="0–10; may be empty with a comment.")
+    comment: str = Field("", max_length=5000)
+    customer_ref: str = Field("", max_length=200, description="Stored only as a keyed hash.")
+    submitted_at: datetime = Field(description="ISO 8601; without an offset: the organisation's.")
+    external_id: str | None = Field(None, max_length=100, description="Makes the row idempotent.")
+
+
+class InteractionRow(Schema):
+    team: str = Field(description="The team's slug.")
+    customer_ref: str = Field("", max_length=200, description="Stored only as a keyed hash.")
+    occurred_at: datetime = Field(description="ISO 8601; without an offset: the organisation's.")
+    is_error: bool = Field(False, description="True when it went wrong: a complaint or an error.")
+    external_id: str | None = Field(None, max_length=100, description="Makes the row idempotent.")
+
+
+class StoredOut(Schema):
+    received: int
+    created: int
+    duplicates: int = Field(description="Rows whose external_id was stored before.")
+
+
+class RowErrorOut(Schema):
+    index: int = Field(description="Position of the row in the list, from 0.")
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[RowErrorOut] = []
+
+
+def _body(schema) -> dict:
+    item = schema.model_json_schema()
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "maxItems": MAX_ROWS, "minItems": 1, "items": item}
+            }
+        },
+    }
+
+
+def _store(request: HttpRequest, kind: str):
+    try:
+        rows = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return 400, {"detail": "The body is not valid JSON."}
+    if not isinstance(rows, list) or not rows:
+        return 400, {"detail": "Send a JSON list of rows (at least one)."}
+    if len(rows) > MAX_ROWS:
+        return 413, {"detail": f"At most {MAX_ROWS} rows per request; this one has {len(rows)}."}
+    result, errors = ingest.validate_and_store(
+        request.organisation, kind, rows, source=Source.API, first_row=0
+    )
+    if errors:
+        return 400, {
+            "detail": f"{len({e.row for e in errors})} row(s) are not valid; nothing was stored.",
+            "errors": [{"index": e.row, "field": e.field, "message": e.message} for e in errors],
+        }
+    return 200, {"received": len(rows), "created": result.created, "duplicates": result.duplicates}
+
+
+@api.post(
+    "/responses",
+    auth=IntegrationTokenAuth(),
+    response={200: StoredOut, 400: ErrorOut, 413: ErrorOut},
+    openapi_extra={"requestBody": _body(ResponseRow)},
+    summary="Store customer responses (scores and comments)",
+)
+def post_responses(request):
+    return _store(request, "responses")
+
+
+@api.post(
+    "/interactions",
+    auth=IntegrationTokenAuth(),
+    response={200: StoredOut, 400: ErrorOut, 413: ErrorOut},
+    openapi_extra={"requestBody": _body(InteractionRow)},
+    summary="Store interactions: customers served, and whether it went wrong",
+)
+def post_interactions(request):
+    return _store(request, "interactions")

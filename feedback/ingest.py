@@ -1,0 +1,234 @@
+"""Writing validated feedback rows: one path for the form, the API, imports and generated data.
+
+All or nothing: rows are written in one transaction. Rows whose ``external_id`` is already
+stored (or repeats within the batch) are skipped, so sending the same row twice counts once.
+On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
+"""
+
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from feedback.models import Interaction, Response
+from feedback.rows import RowValidator
+from feedback.themes import ThemeMatcher
+
+LOOKUP_CHUNK = 5000
+
+
+@dataclass
+class StoreResult:
+    created: int = 0
+    duplicates: int = 0
+    touched: set = field(default_factory=set)  # (team_id, local day) pairs, for the KPI engine
+
+
+def _local_day(organisation):
+    zone = zoneinfo.ZoneInfo(organisation.time_zone)
+    return lambda moment: moment.astimezone(zone).date()
+
+
+def _new_rows(model, organisation, rows):
+    """Drop rows whose external_id is stored already or came earlier in this batch."""
+    seen = set()
+    ids = [row["external_id"] for row in rows if row["external_id"]]
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start : start + LOOKUP_CHUNK]
+        seen.update(
+            model.objects.filter(organisation=organisation, external_id__in=chunk).values_list(
+                "external_id", flat=True
+            )
+        )
+    fresh = []
+    for row in rows:
+        external_id = row["external_id"]
+        if external_id is not None:
+            if external_id in seen:
+                continue
+            seen.add(external_id)
+        fresh.append(row)
+    return fresh
+
+
+def _copy(table: str, columns: list[str], tuples) -> None:
+    with connection.cursor() as cursor:
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for values in tuples:
+                copy.write_row(values)
+
+
+def _reserve_ids(table: str, count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+RESPONSE_FIELDS = [
+    "organisation_id",
+    "team_id",
+    "score",
+    "comment",
+    "customer_hash",
+    "submitted_at",
+    "external_id",
+    "source",
+    "survey_link_id",
+    "language",
+    "contact_email",
+    "created_at",
+]
+
+
+def _retrying(store):
+    """A concurrent writer may store the same external_id between our check and our insert;
+    the transaction then fails as a whole and one more try skips that row."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return store(*args, **kwargs)
+        except IntegrityError:
+            return store(*args, **kwargs)
+
+    return wrapper
+
+
+@_retrying
+@transaction.atomic
+def store_responses(organisation, rows: list[dict], *, source: str, matcher=None) -> StoreResult:
+    """Store validated response rows (see ``feedback.rows``) for one organisation."""
+    matcher = matcher if matcher is not None else ThemeMatcher.for_organisation(organisation)
+    fresh = _new_rows(Response, organisation, rows)
+    result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
+    if not fresh:
+        return result
+    now = timezone.now()
+    day = _local_day(organisation)
+    records = []
+    for row in fresh:
+        records.append(
+            (
+                organisation.pk,
+                row["team_id"],
+                row["score"],
+                row["comment"],
+                row["customer_hash"],
+                row["submitted_at"],
+                row["external_id"],
+                source,
+                row.get("survey_link_id"),
+                row.get("language", ""),
+                row.get("contact_email", ""),
+                now,
+            )
+        )
+        result.touched.add((row["team_id"], day(row["submitted_at"])))
+    themes = [matcher.match(row["comment"]) for row in fresh]
+    through = Response.themes.through
+    if connection.vendor == "postgresql":
+        table = Response._meta.db_table
+        tagged = [i for i, found in enumerate(themes) if found]
+        plain = [records[i] for i, found in enumerate(themes) if not found]
+        _copy(table, RESPONSE_FIELDS, plain)
+        if tagged:
+            ids = _reserve_ids(table, len(tagged))
+            _copy(
+                table,
+                ["id", *RESPONSE_FIELDS],
+                ((pk, *records[i]) for pk, i in zip(ids, tagged, strict=True)),
+            )
+            _copy(
+                through._meta.db_table,
+                ["response_id", "theme_id"],
+                ((pk, theme) for pk, i in zip(ids, tagged, strict=True) for theme in themes[i]),
+            )
+    else:
+        objects = Response.objects.bulk_create(
+            [Response(**dict(zip(RESPONSE_FIELDS, record, strict=True))) for record in records],
+            batch_size=500,
+        )
+        through.objects.bulk_create(
+            [
+                through(response_id=obj.pk, theme_id=theme)
+                for obj, found in zip(objects, themes, strict=True)
+                for theme in found
+            ],
+            batch_size=500,
+        )
+    return result
+
+
+INTERACTION_FIELDS = [
+    "organisation_id",
+    "team_id",
+    "customer_hash",
+    "occurred_at",
+    "is_error",
+    "note",
+    "external_id",
+    "source",
+    "created_by_id",
+    "created_at",
+]
+
+
+@_retrying
+@transaction.atomic
+def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreResult:
+    fresh = _new_rows(Interaction, organisation, rows)
+    result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
+    now = timezone.now()
+    records = [
+        (
+            organisation.pk,
+            row["team_id"],
+            row["customer_hash"],
+            row["occurred_at"],
+            row["is_error"],
+            row.get("note", ""),
+            row["external_id"],
+            source,
+            row.get("created_by_id"),
+            now,
+        )
+        for row in fresh
+    ]
+    day = _local_day(organisation)
+    result.touched = {(row["team_id"], day(row["occurred_at"])) for row in fresh}
+    if connection.vendor == "postgresql":
+        _copy(Interaction._meta.db_table, INTERACTION_FIELDS, records)
+    else:
+        Interaction.objects.bulk_create(
+            [
+                Interaction(**dict(zip(INTERACTION_FIELDS, record, strict=True)))
+                for record in records
+            ],
+            batch_size=500,
+        )
+    return result
+
+
+STORE = {"responses": store_responses, "interactions": store_interactions}
+
+
+def validate_and_store(organisation, kind: str, rows, *, source: str, first_row: int = 1):
+    """Validate every row; store them all only if none has an error.
+
+    Returns (StoreResult or None, [RowError, …]).
+    """
+    validator = RowValidator(organisation, kind)
+    clean, errors = [], []
+    for number, row in enumerate(rows, start=first_row):
+        good, problems = validator.validate(row, number)
+        if problems:
+            errors.extend(problems)
+        else:
+            clean.append(good)
+    if errors:
+        return None, errors
+    return STORE[kind](organisation, clean, source=source), []

@@ -1,0 +1,247 @@
+"""Customers' feedback as stored: survey links, responses, interactions, themes, imports.
+
+Raw rows are the truth (DESIGN.md). Customer references are kept only as a keyed hash, and
+comments only after redaction (see ``feedback/privacy.py``).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programmes.models import Organisation, Team
+
+
+class Source(models.TextChoices):
+    FORM = "form", _("survey form")
+    API = "api", _("API")
+    IMPORT = "import", _("import")
+    MANUAL = "manual", _("entered by hand")
+    GENERATED = "generated", _("generated")
+
+
+def new_link_token() -> str:
+    # 128 random bits: links cannot be guessed or enumerated.
+    return secrets.token_urlsafe(16)
+
+
+class SurveyLinkQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class SurveyLink(models.Model):
+    """The address of a team's public survey form, to print as a QR code or put in an e-mail."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="survey_links")
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Where it is used, e.g. “Counter Utrecht”.")
+    )
+    token = models.CharField(max_length=32, unique=True, default=new_link_token, editable=False)
+    is_paused = models.BooleanField(_("paused"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = SurveyLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey link")
+        verbose_name_plural = _("survey links")
+        ordering = ["team__name", "name"]
+
+    def __str__(self):
+        return f"{self.team} · {self.name}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def accepts_answers(self) -> bool:
+        return not self.is_revoked and not self.is_paused
+
+    def revoke(self):
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+
+class Theme(models.Model):
+    """A subject customers bring up ("wachttijd"), found in comments by its keywords."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(_("name"), max_length=60)
+    keywords = models.TextField(
+        _("keywords"),
+        help_text=_("Comma-separated words or phrases; a comment containing one gets the theme."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="theme_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [word.strip() for word in self.keywords.split(",") if word.strip()]
+
+
+class ResponseQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Response(models.Model):
+    """One customer's answer: a 0–10 score and/or a comment, for one team."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="responses")
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)  # redacted before it is stored
+    customer_hash = models.CharField(max_length=64, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"))
+    # NULL, not "", when absent: the unique constraint applies only to given ids.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    source = models.CharField(max_length=10, choices=Source.choices)
+    survey_link = models.ForeignKey(
+        SurveyLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="responses")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="response_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=10), name="response_score_0_to_10"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "submitted_at"], name="response_team_time"),
+            models.Index(fields=["organisation", "submitted_at"], name="response_org_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.team} · {self.score} · {self.submitted_at:%Y-%m-%d}"
+
+
+class InteractionQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class Interaction(models.Model):
+    """A customer served by a team at a time, and whether it went wrong (complaint, error)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="interactions")
+    customer_hash = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+    is_error = models.BooleanField(_("went wrong"), default=False)
+    note = models.TextField(_("note"), blank=True)  # redacted, like comments
+    # NULL, not "", when absent: the unique constraint applies only to given ids.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    source = models.CharField(max_length=10, choices=Source.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="interaction_external_id_unique",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["team", "occurred_at"], name="interaction_team_time"),
+            models.Index(fields=["organisation", "occurred_at"], name="interaction_org_time"),
+            models.Index(fields=["organisation", "customer_hash"], name="interaction_customer"),
+        ]
+
+    def __str__(self):
+        return f"{self.team} · {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """A file a manager uploaded; a worker validates and imports it, all or nothing."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        VALIDATING = "validating", _("checking rows")
+        WRITING = "writing", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("not imported")
+
+    class Kind(models.TextChoices):
+        RESPONSES = "responses", _("responses")
+        INTERACTIONS = "interactions", _("interactions")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("what the file holds"), max_length=12, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    # Kept in the database so any worker host can read it; emptied once the import ends.
+    content = models.BinaryField(editable=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_duplicate = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, round(100 * self.rows_checked / self.rows_total))

@@ -1,0 +1,67 @@
+"""Privacy on the way in: customer references become a keyed hash, and e-mail addresses,
+phone numbers and IBANs are taken out of comments before they are stored."""
+
+import hashlib
+import hmac
+import re
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
+# A run of digits with the usual separators, optionally international; counted below.
+PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-./()]{6,}\d(?!\w)")
+PHONE_DIGITS = range(9, 16)
+
+EMAIL_MARK = "[e-mail]"
+PHONE_MARK = "[phone]"
+IBAN_MARK = "[IBAN]"
+
+
+def _phone(match: re.Match) -> str:
+    digits = sum(ch.isdigit() for ch in match.group())
+    return PHONE_MARK if digits in PHONE_DIGITS else match.group()
+
+
+def redact(text: str) -> str:
+    """Replace e-mail addresses, IBANs and phone numbers by a marker."""
+    if not text:
+        return text
+    text = EMAIL.sub(EMAIL_MARK, text)
+    text = IBAN.sub(_iban, text)
+    return PHONE.sub(_phone, text)
+
+
+def _iban(match: re.Match) -> str:
+    # Two letters and digits alone are too common ("NL12 sessions"); a real IBAN is long.
+    compact = match.group().replace(" ", "")
+    return IBAN_MARK if len(compact) >= 15 else match.group()
+
+
+def normalise_customer_ref(ref: str) -> str:
+    return " ".join(ref.split()).casefold()
+
+
+def customer_hash(secret: str, ref: str) -> str:
+    """HMAC-SHA256 of the normalised reference with the organisation's own secret.
+
+    The same customer always gives the same hash within an organisation (so returning
+    customers can be counted), but nobody without the secret can test a guess against it.
+    """
+    ref = normalise_customer_ref(ref or "")
+    if not ref:
+        return ""
+    return hmac.new(secret.encode(), ref.encode(), hashlib.sha256).hexdigest()
+
+
+def customer_hasher(secret: str):
+    """A fast hashing function bound to one secret, for bulk ingest."""
+    key = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+
+    def hash_ref(ref: str) -> str:
+        ref = normalise_customer_ref(ref or "")
+        if not ref:
+            return ""
+        mac = key.copy()
+        mac.update(ref.encode())
+        return mac.hexdigest()
+
+    return hash_ref

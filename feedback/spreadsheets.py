@@ -1,0 +1,107 @@
+"""Reading uploaded tables: CSV (comma or semicolon, UTF-8 with or without BOM) and XLSX."""
+
+import csv
+import io
+import zipfile
+
+from django.utils.translation import gettext as _
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; the message says why, for the person."""
+
+
+def read_table(data: bytes, filename: str = ""):
+    """Return (header, rows): the lower-cased column names and an iterator of
+    (spreadsheet row number, {column: value}) for every non-empty row after the header."""
+    if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_csv(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            _("The file is not UTF-8 text (byte %(position)s). Save it as CSV UTF-8 or XLSX.")
+            % {"position": exc.start + 1}
+        ) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileProblem(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise FileProblem(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
+    header = _header(header)
+
+    def rows():
+        try:
+            for cells in reader:
+                number = reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield number, _row(header, cells)
+        except csv.Error as exc:
+            raise FileProblem(
+                _("Line %(line)s is not valid CSV: %(error)s")
+                % {"line": reader.line_num, "error": exc}
+            ) from None
+
+    return header, rows()
+
+
+def _read_xlsx(data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileProblem(
+            _("The file is not a readable XLSX workbook (%(error)s).") % {"error": exc}
+        ) from None
+    sheet = workbook.worksheets[0]
+    lines = sheet.iter_rows(values_only=True)
+    try:
+        header = _header(["" if cell is None else str(cell) for cell in next(lines)])
+    except StopIteration:
+        raise FileProblem(_("The first sheet is empty.")) from None
+
+    def rows():
+        for number, cells in enumerate(lines, start=2):
+            if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
+                continue
+            yield number, _row(header, cells)
+        workbook.close()
+
+    return header, rows()
+
+
+def _header(cells) -> list[str]:
+    header = [str(cell).strip().lower() for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise FileProblem(_("The first row must name the columns."))
+    seen = set()
+    for column in header:
+        if column in seen:
+            raise FileProblem(_("Column “%(column)s” appears twice.") % {"column": column})
+        seen.add(column)
+    return header
+
+
+EXTRA = "__extra__"
+
+
+def _row(header, cells) -> dict:
+    row = dict(zip(header, cells, strict=False))
+    extra = [cell for cell in list(cells)[len(header) :] if cell not in (None, "")]
+    if extra:
+        row[EXTRA] = extra
+    return row

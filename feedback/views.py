@@ -1,0 +1,321 @@
+"""Feedback pages: the customer's public survey form, survey links and their QR codes,
+complaints logged by hand, themes, and file imports with their progress."""
+
+import uuid
+import zoneinfo
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.core import is_ratelimited
+
+from feedback import ingest, tasks
+from feedback.forms import ComplaintForm, ImportForm, SurveyForm, SurveyLinkForm, ThemeForm
+from feedback.models import ImportJob, Source, SurveyLink
+from feedback.privacy import customer_hash, redact
+from programmes import visibility
+
+# --- The customer's survey form (public) --------------------------------------------------------
+
+
+def _link_or_404(token):
+    return get_object_or_404(
+        SurveyLink.objects.usable().select_related("team", "organisation"), token=token
+    )
+
+
+def _rate_limited(request, link) -> bool:
+    by_address = is_ratelimited(
+        request,
+        group="survey-address",
+        key="ip",
+        rate=settings.SURVEY_RATE_PER_ADDRESS,
+        increment=True,
+    )
+    by_link = is_ratelimited(
+        request,
+        group="survey-link",
+        key=lambda _group, _request: link.token,
+        rate=settings.SURVEY_RATE_PER_LINK,
+        increment=True,
+    )
+    return by_address or by_link
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def survey(request, token):
+    link = _link_or_404(token)
+    context = {"link": link, "team": link.team}
+    if link.is_paused:
+        return render(request, "feedback/survey_paused.html", context)
+    if request.method == "POST":
+        if _rate_limited(request, link):
+            return render(request, "feedback/survey_rate_limited.html", context, status=429)
+        form = SurveyForm(request.POST)
+        if form.is_valid():
+            if not form.cleaned_data["website"]:  # the honeypot stayed empty: a person
+                _store_survey_answer(link, form.cleaned_data)
+            return redirect("feedback:survey_thanks", token=link.token)
+        status = 400
+    else:
+        form = SurveyForm(initial={"submission": uuid.uuid4().hex})
+        status = 200
+    return render(request, "feedback/survey.html", context | {"form": form}, status=status)
+
+
+def _store_survey_answer(link, data):
+    row = {
+        "team_id": link.team_id,
+        "score": data["score"],
+        "comment": redact(data["comment"].strip()),
+        "customer_hash": customer_hash(link.organisation.customer_ref_secret, data["email"])
+        if data["email"]
+        else "",
+        "submitted_at": timezone.now(),
+        # The form's one-time id makes double clicks and reloads count once.
+        "external_id": f"form:{data['submission']}",
+        "survey_link_id": link.pk,
+        "language": get_language() or "",
+        "contact_email": data["email"],
+    }
+    ingest.store_responses(link.organisation, [row], source=Source.FORM)
+
+
+@require_safe
+def survey_thanks(request, token):
+    link = _link_or_404(token)
+    return render(request, "feedback/survey_thanks.html", {"link": link, "team": link.team})
+
+
+def rate_limited(request, exception):
+    """django-ratelimit's answer where its decorator is used; the survey checks by itself."""
+    return HttpResponse(_("Too many requests; try again later."), status=429)
+
+
+# --- Survey links ------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+@visibility.member_required
+def survey_links(request, slug):
+    team = visibility.get_managed_team_or_404(request.user, slug)
+    return render(
+        request,
+        "feedback/survey_links.html",
+        {
+            "team": team,
+            "links": visibility.survey_links_managed_by(request.user).filter(team=team),
+            "form": SurveyLinkForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@visibility.member_required
+def survey_link_create(request, slug):
+    team = visibility.get_managed_team_or_404(request.user, slug)
+    form = SurveyLinkForm(request.POST)
+    if not form.is_valid():
+        links = visibility.survey_links_managed_by(request.user).filter(team=team)
+        context = {"team": team, "links": links, "form": form}
+        return render(request, "feedback/survey_links.html", context, status=400)
+    link = form.save(commit=False)
+    link.team = team
+    link.organisation = team.organisation
+    link.created_by = request.user
+    link.save()
+    messages.success(request, _("Survey link “%(name)s” is ready.") % {"name": link.name})
+    return redirect("feedback:survey_links", slug=team.slug)
+
+
+def _managed_link(request, pk):
+    return get_object_or_404(visibility.survey_links_managed_by(request.user).usable(), pk=pk)
+
+
+@require_POST
+@login_required
+def survey_link_pause(request, pk):
+    link = _managed_link(request, pk)
+    link.is_paused = not link.is_paused
+    link.save(update_fields=["is_paused"])
+    if link.is_paused:
+        messages.success(request, _("“%(name)s” is paused.") % {"name": link.name})
+    else:
+        messages.success(request, _("“%(name)s” accepts answers again.") % {"name": link.name})
+    return redirect("feedback:survey_links", slug=link.team.slug)
+
+
+@require_POST
+@login_required
+def survey_link_revoke(request, pk):
+    link = _managed_link(request, pk)
+    link.revoke()
+    messages.success(
+        request, _("“%(name)s” is revoked; its address no longer works.") % {"name": link.name}
+    )
+    return redirect("feedback:survey_links", slug=link.team.slug)
+
+
+@require_safe
+@login_required
+def survey_link_qr(request, pk, fmt):
+    link = _managed_link(request, pk)
+    url = request.build_absolute_uri(reverse("feedback:survey", args=[link.token]))
+    code = segno.make(url, error="m")
+    if fmt == "svg":
+        response = HttpResponse(code.svg_inline(scale=8, border=2), content_type="image/svg+xml")
+    else:
+        response = HttpResponse(content_type="image/png")
+        code.save(response, kind="png", scale=10, border=2)
+    filename = f"survey-{link.team.slug}-{link.pk}.{fmt}"
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# --- Complaints logged by hand --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@visibility.member_required
+def complaint_create(request, slug):
+    team = visibility.get_managed_team_or_404(request.user, slug)
+    zone = zoneinfo.ZoneInfo(team.organisation.time_zone)
+    with timezone.override(zone):  # times typed in are the organisation's local time
+        if request.method == "POST":
+            form = ComplaintForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                secret = team.organisation.customer_ref_secret
+                row = {
+                    "team_id": team.pk,
+                    "customer_hash": customer_hash(secret, data["customer_ref"]),
+                    "occurred_at": data["occurred_at"],
+                    "is_error": True,
+                    "note": redact(data["note"]),
+                    "external_id": None,
+                    "created_by_id": request.user.pk,
+                }
+                ingest.store_interactions(team.organisation, [row], source=Source.MANUAL)
+                messages.success(request, _("The complaint is logged."))
+                return redirect("programmes:team_detail", slug=team.slug)
+            status = 400
+        else:
+            now = timezone.localtime().replace(second=0, microsecond=0)
+            form = ComplaintForm(initial={"occurred_at": now})
+            status = 200
+        return render(
+            request, "feedback/complaint_form.html", {"team": team, "form": form}, status=status
+        )
+
+
+# --- Themes --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@visibility.allowed_if(visibility.can_manage_themes)
+def themes(request):
+    organisation = request.user.organisation
+    form = ThemeForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        theme = form.save(commit=False)
+        theme.organisation = organisation
+        theme.save()
+        _retag_after_commit(organisation)
+        messages.success(request, _("Theme “%(name)s” is added.") % {"name": theme.name})
+        return redirect("feedback:themes")
+    return render(
+        request,
+        "feedback/themes.html",
+        {"themes": visibility.themes_managed_by(request.user), "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@visibility.allowed_if(visibility.can_manage_themes)
+def theme_edit(request, pk):
+    theme = get_object_or_404(visibility.themes_managed_by(request.user), pk=pk)
+    form = ThemeForm(request.POST or None, instance=theme, organisation=theme.organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        _retag_after_commit(theme.organisation)
+        messages.success(request, _("Theme “%(name)s” is saved.") % {"name": theme.name})
+        return redirect("feedback:themes")
+    return render(
+        request,
+        "feedback/theme_form.html",
+        {"theme": theme, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+@visibility.allowed_if(visibility.can_manage_themes)
+def theme_delete(request, pk):
+    theme = get_object_or_404(visibility.themes_managed_by(request.user), pk=pk)
+    theme.delete()
+    _retag_after_commit(theme.organisation)
+    messages.success(request, _("Theme “%(name)s” is deleted.") % {"name": theme.name})
+    return redirect("feedback:themes")
+
+
+def _retag_after_commit(organisation):
+    transaction.on_commit(lambda: tasks.retag_comments.delay(organisation.pk))
+
+
+# --- Imports -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@visibility.allowed_if(visibility.can_import_feedback)
+def imports(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(
+            organisation=request.user.organisation,
+            kind=form.cleaned_data["kind"],
+            filename=upload.name[:255],
+            content=upload.read(),
+            created_by=request.user,
+        )
+        transaction.on_commit(lambda: tasks.run_import.delay(job.pk))
+        return redirect("feedback:import_detail", pk=job.pk)
+    jobs = visibility.import_jobs_visible_to(request.user)[:10]
+    return render(
+        request,
+        "feedback/imports.html",
+        {"form": form, "jobs": jobs},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_safe
+@login_required
+@visibility.allowed_if(visibility.can_import_feedback)
+def import_detail(request, pk):
+    job = get_object_or_404(visibility.import_jobs_visible_to(request.user), pk=pk)
+    template = (
+        "feedback/partials/import_progress.html" if request.htmx else "feedback/import_detail.html"
+    )
+    response = render(request, template, {"job": job})
+    response["Vary"] = "HX-Request"
+    return response
