@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.security import HttpBearer
 
 from feedback import ingest
@@ -87,20 +87,29 @@ def _store(request: HttpRequest, kind: str):
     try:
         rows = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        return 400, {"detail": "The body is not valid JSON."}
+        return Status(400, {"detail": "The body is not valid JSON."})
     if not isinstance(rows, list) or not rows:
-        return 400, {"detail": "Send a JSON list of rows (at least one)."}
+        return Status(400, {"detail": "Send a JSON list of rows (at least one)."})
     if len(rows) > MAX_ROWS:
-        return 413, {"detail": f"At most {MAX_ROWS} rows per request; this one has {len(rows)}."}
+        detail = f"At most {MAX_ROWS} rows per request; this one has {len(rows)}."
+        return Status(413, {"detail": detail})
     result, errors = ingest.validate_and_store(
         request.organisation, kind, rows, source=Source.API, first_row=0
     )
     if errors:
-        return 400, {
-            "detail": f"{len({e.row for e in errors})} row(s) are not valid; nothing was stored.",
-            "errors": [{"index": e.row, "field": e.field, "message": e.message} for e in errors],
-        }
-    return 200, {"received": len(rows), "created": result.created, "duplicates": result.duplicates}
+        bad_rows = len({e.row for e in errors})
+        return Status(
+            400,
+            {
+                "detail": f"{bad_rows} row(s) are not valid; nothing was stored.",
+                "errors": [
+                    {"index": e.row, "field": e.field, "message": e.message} for e in errors
+                ],
+            },
+        )
+    return Status(
+        200, {"received": len(rows), "created": result.created, "duplicates": result.duplicates}
+    )
 
 
 @api.post(

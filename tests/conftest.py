@@ -134,3 +134,28 @@ def celery_worker(redis_url, tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def api_token(org):
+    from programmes.models import IntegrationToken
+
+    _, raw = IntegrationToken.issue(organisation=org.organisation, name="Webshop")
+    return raw
+
+
+@pytest.fixture
+def post_rows(client, api_token):
+    """POST a list of rows to the API as the organisation's integration."""
+    import json
+
+    def _post(kind, rows, token=api_token, raw_body=None):
+        body = raw_body if raw_body is not None else json.dumps(rows, default=str)
+        return client.post(
+            f"/api/v1/{kind}",
+            body,
+            content_type="application/json",
+            headers={"authorization": f"Bearer {token}"},
+        )
+
+    return _post

@@ -1,0 +1,67 @@
+"""Customer references are stored only as a keyed hash; comments are redacted before storing."""
+
+import pytest
+
+from feedback.models import Response
+from feedback.privacy import customer_hash, customer_hasher, redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mail me: jan.jansen+shop@example.co.uk please", "Mail me: [e-mail] please"),
+        ("Bel 06-12345678 of 020 123 4567", "Bel [phone] of [phone]"),
+        ("Call +31 (0)6 1234 5678.", "Call [phone]."),
+        ("Terugstorten op NL91 ABNA 0417 1643 00 graag", "Terugstorten op [IBAN] graag"),
+        ("iban nl91abna0417164300", "iban [IBAN]"),
+        ("DE89370400440532013000 thanks", "[IBAN] thanks"),
+    ],
+)
+def test_contact_details_are_redacted(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Besteld op 12-03-2026, kwam 3 dagen later",
+        "Wachtte 45 minuten aan de telefoon",
+        "Order 123456 was fine, 10/10",
+        "Prijs €1.299,00 is te hoog",
+        "NL12 boxes arrived",
+    ],
+)
+def test_ordinary_numbers_stay(text):
+    assert redact(text) == text
+
+
+def test_hash_is_keyed_per_organisation_and_ignores_case_and_spacing():
+    assert customer_hash("secret-a", " Klant 42 ") == customer_hash("secret-a", "klant  42")
+    assert customer_hash("secret-a", "klant 42") != customer_hash("secret-b", "klant 42")
+    assert customer_hash("secret-a", "") == ""
+    assert customer_hasher("secret-a")("KLANT 42") == customer_hash("secret-a", "klant 42")
+    assert len(customer_hash("secret-a", "x")) == 64
+
+
+def test_every_organisation_gets_its_own_secret(org):
+    assert org.organisation.customer_ref_secret != org.other.customer_ref_secret
+    assert len(org.organisation.customer_ref_secret) == 64
+
+
+def test_the_reference_itself_is_stored_nowhere(org, post_rows):
+    rows = [
+        {
+            "team": "alpha",
+            "score": 3,
+            "comment": "Bel me op 0612345678 of mail piet@example.org",
+            "customer_ref": "CUST-98765",
+            "submitted_at": "2026-03-01T10:00:00",
+        }
+    ]
+    assert post_rows("responses", rows).status_code == 200
+    stored = Response.objects.values().get()
+    assert "CUST-98765" not in str(stored) and "cust-98765" not in str(stored)
+    assert stored["customer_hash"] == customer_hash(
+        org.organisation.customer_ref_secret, "CUST-98765"
+    )
+    assert stored["comment"] == "Bel me op [phone] of mail [e-mail]"
