@@ -59,12 +59,19 @@ class Organisation(models.Model):
         return self.name
 
 
+class DepartmentQuerySet(models.QuerySet):
+    def in_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+
 class Department(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="departments"
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60)
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("department")
@@ -89,6 +96,13 @@ class TeamQuerySet(models.QuerySet):
 
     def led_by(self, user):
         return self.filter(memberships__user=user, memberships__is_lead=True)
+
+    def with_member_count(self):
+        return self.annotate(member_count=models.Count("memberships"))
+
+    def without_lead(self):
+        leads = Membership.objects.filter(team=OuterRef("pk"), is_lead=True)
+        return self.filter(~Exists(leads))
 
 
 class Team(models.Model):
@@ -195,6 +209,8 @@ class Membership(models.Model):
         return f"{self.user} · {self.team}"
 
     def clean(self):
+        if not (self.user_id and self.team_id):
+            return  # the form reports the missing field itself
         if self.user.organisation_id != self.team.organisation_id:
             raise ValidationError(_("A person can only join teams of their own organisation."))
 

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -25,11 +25,7 @@ def home(request):
         context["team_count"] = sum(len(teams) for _department, teams in context["departments"])
         context["people_count"] = visibility.people_visible_to(request.user).count()
         context["active_tokens"] = None
-        context["teams_without_lead"] = (
-            visibility.teams_visible_to(request.user)
-            .annotate(leads=Count("memberships", filter=Q(memberships__is_lead=True)))
-            .filter(leads=0)
-        )
+        context["teams_without_lead"] = visibility.teams_visible_to(request.user).without_lead()
         if role == visibility.HOME_MANAGEMENT:
             context["active_tokens"] = visibility.tokens_visible_to(request.user).active().count()
     else:
@@ -46,7 +42,7 @@ def _teams_with_members(teams):
 
 
 def _departments_with_teams(user):
-    teams = visibility.teams_visible_to(user).annotate(member_count=Count("memberships"))
+    teams = visibility.teams_visible_to(user).with_member_count()
     groups: dict = {}
     for team in teams:
         groups.setdefault(team.department, []).append(team)
@@ -78,7 +74,7 @@ def team_detail(request, slug):
 @login_required
 @visibility.member_required
 def board(request):
-    teams = visibility.teams_visible_to(request.user).annotate(member_count=Count("memberships"))
+    teams = visibility.teams_visible_to(request.user).with_member_count()
     own = set(visibility.team_pages_visible_to(request.user).values_list("pk", flat=True))
     return render(
         request,

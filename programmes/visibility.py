@@ -34,7 +34,7 @@ def home_role(user) -> str:
         return HOME_MANAGEMENT
     if user.role == Role.HR:
         return HOME_HR
-    if Team.objects.led_by(user).exists():
+    if own_teams(user).led_by(user).exists():
         return HOME_LEAD
     return HOME_EMPLOYEE
 
@@ -91,13 +91,16 @@ def teams_managed_by(user):
     teams = Team.objects.in_organisation(organisation).select_related("department")
     if user.role == Role.MANAGEMENT:
         return teams
-    return teams.led_by(user)
+    return teams.led_by(user).distinct()
 
 
 def own_teams(user):
-    if organisation_of(user) is None:
+    """The teams the person is in, within their own organisation (a membership left behind
+    after a move to another organisation shows nothing)."""
+    organisation = organisation_of(user)
+    if organisation is None:
         return Team.objects.none()
-    return Team.objects.with_member(user).select_related("department")
+    return Team.objects.in_organisation(organisation).with_member(user).select_related("department")
 
 
 def get_team_page_or_404(user, slug: str) -> Team:
@@ -119,7 +122,7 @@ def departments_visible_to(user):
     organisation = organisation_of(user)
     if organisation is None:
         return Department.objects.none()
-    return Department.objects.filter(organisation=organisation)
+    return Department.objects.in_organisation(organisation)
 
 
 # --- People ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from tests.factories import TeamFactory, UserFactory
     ("role", "heading"),
     [
         ("manager", "Acme"),
-        ("hr", "Acme"),
+        ("hr", "You look after people and teams"),
         ("lead", "As team lead you set your team’s targets"),
         ("employee", "What customers tell Acme is shared with the team that served them"),
     ],

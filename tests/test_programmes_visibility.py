@@ -14,15 +14,21 @@ from programmes.models import IntegrationToken
 ROLES = ["anonymous", "manager", "hr", "lead", "employee", "employee_b", "other_manager"]
 
 # Pages outside the organisation's visibility rules: login, password reset, admin, health.
-NOT_ORGANISATION_PAGES = (
-    "admin:",
+# Pages outside the organisation's visibility rules, by exact name: accounts, admin, health,
+# and the token-authenticated API (tests/test_feedback_api.py).
+NOT_ORGANISATION_PAGES = {
     "login",
     "logout",
-    "password_",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
     "set_language",
     "healthz",
-    "api:",  # token-authenticated: tests/test_feedback_api.py
-)
+}
+NOT_ORGANISATION_NAMESPACES = ("admin:", "api:")
 
 # url name -> (method, args builder, {role: expected status}); 302 for anonymous is the login.
 LOGIN = 302
@@ -168,7 +174,11 @@ def all_url_names(resolver=None, namespace=""):
 
 
 def test_every_url_has_expectations():
-    names = {name for name in all_url_names() if not name.startswith(NOT_ORGANISATION_PAGES)}
+    names = {
+        name
+        for name in all_url_names()
+        if name not in NOT_ORGANISATION_PAGES and not name.startswith(NOT_ORGANISATION_NAMESPACES)
+    }
     assert names - EXPECTED.keys() == set(), "add the new URL's expected answers to EXPECTED"
 
 
@@ -255,3 +265,34 @@ def test_anonymous_sees_nothing(org):
     assert not visibility.teams_visible_to(nobody).exists()
     assert not visibility.people_visible_to(nobody).exists()
     assert not visibility.tokens_visible_to(nobody).exists()
+
+
+def test_a_person_moved_to_another_organisation_sees_nothing_of_the_old_one(client, org):
+    org.lead.organisation = org.other
+    org.lead.save()
+    assert not visibility.own_teams(org.lead).exists()
+    assert visibility.home_role(org.lead) == visibility.HOME_EMPLOYEE
+    client.force_login(org.lead)
+    page = client.get(reverse("home")).content.decode()
+    assert "Alpha" not in page and org.employee.get_full_name() not in page
+
+
+@pytest.mark.parametrize("url_name", ["home", "programmes:people", "programmes:tokens"])
+def test_another_organisations_manager_sees_none_of_our_names(client, org, url_name):
+    IntegrationToken.issue(organisation=org.organisation, name="Acme CRM link")
+    client.force_login(org.other_manager)
+    page = client.get(reverse(url_name)).content.decode()
+    for name in ["Acme", "Alpha", "Beta", org.employee.get_full_name()]:
+        assert name not in page, name
+
+
+def test_a_token_created_by_another_organisations_manager_is_theirs(client, org):
+    client.force_login(org.other_manager)
+    client.post(reverse("programmes:token_create"), {"name": "Theirs"})
+    assert IntegrationToken.objects.get(name="Theirs").organisation == org.other
+
+
+def test_membership_form_with_a_missing_person_is_a_form_error_not_a_crash(org):
+    from programmes.models import Membership
+
+    Membership(team=org.team_a, is_lead=True).clean()  # no exception

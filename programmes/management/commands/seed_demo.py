@@ -59,6 +59,16 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like production, and the demo logins have the known "
                 "password 'demo'. Add --yes-really if you mean it."
             )
+        taken = (
+            User.objects.filter(username__in=[person[0] for person in PEOPLE])
+            .exclude(organisation__slug="demo")
+            .values_list("username", flat=True)
+        )
+        if taken:
+            raise CommandError(
+                "These usernames belong to people outside the demo organisation; the demo will "
+                f"not take over their accounts: {', '.join(sorted(taken))}."
+            )
         with transaction.atomic():
             organisation = seed_organisation()
         self.report(organisation)

@@ -53,3 +53,15 @@ def test_seed_demo_refuses_with_debug_off(db, settings):
     assert Organisation.objects.count() == 0
     call_command("seed_demo", "--yes-really", stdout=StringIO())
     assert Organisation.objects.filter(slug="demo").exists()
+
+
+def test_seed_demo_never_takes_over_a_real_account(db, settings):
+    from tests.factories import PASSWORD, UserFactory
+
+    settings.DEBUG = True
+    real = UserFactory(username="manager")
+    with pytest.raises(CommandError, match="manager"):
+        call_command("seed_demo", stdout=StringIO())
+    real.refresh_from_db()
+    assert real.check_password(PASSWORD) and real.organisation.slug != "demo"
+    assert not Organisation.objects.filter(slug="demo").exists()
