@@ -109,7 +109,7 @@ PUBLIC = dict.fromkeys(ROLES, 200)
 
 def only(allowed: dict, default: int) -> dict:
     """Expected answers: ``default`` for every logged-in role not named, login for anonymous."""
-    return {role: default for role in ROLES[1:]} | {"anonymous": LOGIN} | allowed
+    return dict.fromkeys(ROLES[1:], default) | {"anonymous": LOGIN} | allowed
 
 
 TEAM_MANAGERS = {"manager": 200, "lead": 200, "hr": 403, "employee": 403}
