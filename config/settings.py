@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -138,12 +139,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Failed logins from one address, whatever the name, before that address pauses.
+LOGIN_FAILURES_PER_ADDRESS = env_str("LOGIN_FAILURES_PER_ADDRESS", "50/h")
+# Password-reset e-mails asked for, per address and per e-mail address.
+PASSWORD_RESETS_PER_ADDRESS = env_str("PASSWORD_RESETS_PER_ADDRESS", "10/h")
+PASSWORD_RESETS_PER_EMAIL = env_str("PASSWORD_RESETS_PER_EMAIL", "3/h")
 
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the client
 # connects directly). Login throttling and rate limits key on the address they report.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
-RATELIMIT_VIEW = "feedback.views.rate_limited"
+RATELIMIT_VIEW = "programmes.views.too_many_requests"
 # The public survey form: answers per address and per survey link, e.g. "20/h".
 SURVEY_RATE_PER_ADDRESS = env_str("SURVEY_RATE_PER_ADDRESS", "20/h")
 SURVEY_RATE_PER_LINK = env_str("SURVEY_RATE_PER_LINK", "1000/h")
@@ -254,6 +260,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=24),
     },
 }
+
+# /healthz answers from a per-process cache this many seconds old at most.
+HEALTH_CACHE_SECONDS = env_int("HEALTH_CACHE_SECONDS", 5)
 
 LOGGING = {
     "version": 1,

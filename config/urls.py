@@ -1,5 +1,6 @@
+"""Addresses of the whole site; each app's own pages are in its urls.py."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import health
@@ -11,10 +12,11 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("", include("feedback.urls")),
     path("api/v1/", api.urls),
+    path("accounts/login/", programme_views.LoginView.as_view(), name="login"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/password_reset/",
+        programme_views.PasswordResetView.as_view(),
+        name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", programme_views.set_language, name="set_language"),

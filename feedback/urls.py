@@ -1,3 +1,5 @@
+"""Feedback pages: the public survey, survey links, complaints, themes, imports."""
+
 from django.urls import path
 
 from feedback import views

@@ -99,11 +99,6 @@ def survey_thanks(request, token):
     return render(request, "feedback/survey_thanks.html", {"link": link, "team": link.team})
 
 
-def rate_limited(request, exception):
-    """django-ratelimit's answer where its decorator is used; the survey checks by itself."""
-    return HttpResponse(_("Too many requests; try again later."), status=429)
-
-
 # --- Survey links ------------------------------------------------------------------------------
 
 

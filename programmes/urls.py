@@ -1,3 +1,5 @@
+"""Organisation pages: team pages, the board, people, integration tokens."""
+
 from django.urls import path
 
 from programmes import views

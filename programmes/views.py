@@ -1,15 +1,19 @@
 """Pages about the organisation: each role's home page, team pages, the board, people, tokens."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
+from django_ratelimit.decorators import ratelimit
 
-from programmes import visibility
-from programmes.forms import IntegrationTokenForm
+from programmes import login_throttling, visibility
+from programmes.forms import IntegrationTokenForm, PasswordResetForm
 from programmes.models import IntegrationToken, Membership, User
 
 
@@ -143,6 +147,35 @@ def token_revoke(request, pk):
     token.revoke()
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("programmes:tokens")
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if login_throttling.address_is_throttled(request):
+            return render(request, "registration/locked_out.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda _g, _r: settings.PASSWORD_RESETS_PER_ADDRESS, method="POST"),
+    name="post",
+)
+@method_decorator(
+    ratelimit(
+        key=lambda _g, request: request.POST.get("email", "").strip().casefold(),
+        rate=lambda _g, _r: settings.PASSWORD_RESETS_PER_EMAIL,
+        method="POST",
+    ),
+    name="post",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
+
+def too_many_requests(request, exception):
+    return render(request, "429.html", status=429)
 
 
 @require_POST

@@ -22,6 +22,20 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits and other counters live in the cache; every test starts from zero."""
+    from django.core.cache import cache
+
+    from config import health
+
+    cache.clear()
+    health._recent.clear()
+    yield
+    cache.clear()
+    health._recent.clear()
+
+
 @pytest.fixture
 def client():
     # English unless a test asks otherwise; the site's default language is Dutch.
@@ -88,15 +102,32 @@ def redis_url():
     return settings.REDIS_URL
 
 
+def worker_database_url(tmp_path) -> str:
+    """The test database for a worker process: PostgreSQL's test database, which tests that
+    share rows with the worker reach through ``transactional_db``. An in-memory SQLite test
+    database cannot be shared, so there the worker gets an empty file of its own."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"sqlite:///{tmp_path / 'worker-own.sqlite3'}"
+
+
 @pytest.fixture
-def celery_worker(redis_url, tmp_path):
-    """A real Celery worker process on its own queue; yields the queue name."""
+def celery_worker(redis_url, tmp_path, django_db_setup, django_db_blocker):
+    """A real Celery worker process on its own queue, using the test database."""
     from config.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
     name = f"{queue}@localhost"
     log = tmp_path / "worker.log"
-    env = os.environ | {"REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = os.environ | {
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": worker_database_url(tmp_path),
+    }
     with log.open("wb") as out:
         process = subprocess.Popen(
             [

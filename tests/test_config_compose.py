@@ -74,6 +74,33 @@ def test_every_app_service_runs_a_command_this_project_has(compose, name):
         check_command([interpolate(part) for part in health_command(service)])
 
 
+def test_web_health_check_passes_django_host_validation(compose, client, db, settings, monkeypatch):
+    """Run the health check's own Python against the test client: same URL, same headers."""
+    import urllib.request
+
+    service = compose["services"]["web"]
+    script = health_command(service)[2]
+    settings.ALLOWED_HOSTS = ["koningklant.example.org"]
+    seen = {}
+
+    def fake_urlopen(request, timeout):
+        seen["url"], seen["host"] = request.full_url, request.get_header("Host")
+        parsed = urlparse(request.full_url)
+        answer = client.get(f"{parsed.path}?{parsed.query}", headers={"host": seen["host"]})
+        assert answer.status_code == 200, answer.content
+        return answer
+
+    monkeypatch.setenv("ALLOWED_HOSTS", "koningklant.example.org,www.koningklant.example.org")
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    exec(script, {})  # noqa: S102 - the command from our own compose file
+    assert seen["host"] == "koningklant.example.org"
+
+
+def test_web_is_published_on_loopback_only(compose):
+    for port in compose["services"]["web"]["ports"]:
+        assert interpolate(port).startswith("127.0.0.1:"), port
+
+
 def test_web_runs_the_projects_wsgi_application(compose):
     argv = command_of(compose["services"]["web"])
     assert argv[1] == f"{settings.WSGI_APPLICATION.rsplit('.', 1)[0]}:application"

@@ -40,3 +40,35 @@ def test_healthz_only_checks_what_is_asked(db):
 def test_healthz_needs_no_login_and_no_https(db):
     response = Client().get("/healthz?only=database", secure=False)
     assert response.status_code == 200
+
+
+def test_a_stale_beat_heartbeat_is_down_and_a_fresh_one_up(db, settings):
+    import time
+
+    from django.core.cache import cache
+
+    from config.health import HEARTBEAT_KEY, check_beat
+
+    settings.REDIS_URL = "redis://configured"
+    cache.set(HEARTBEAT_KEY, time.time() - 3600)
+    assert check_beat()["status"] == "down"
+    cache.set(HEARTBEAT_KEY, time.time() - 30)
+    assert check_beat()["status"] == "up"
+    cache.delete(HEARTBEAT_KEY)
+    assert check_beat()["status"] == "unknown"
+
+
+def test_answers_are_cached_briefly(db, settings, monkeypatch):
+    from config import health
+
+    calls = []
+    monkeypatch.setitem(health.CHECKS, "database", lambda: calls.append(1) or {"status": "up"})
+    for _ in range(3):
+        Client().get("/healthz?only=database")
+    assert len(calls) == 1
+
+
+def test_healthz_stays_plain_http_when_the_site_redirects_to_https(db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/accounts/login/").status_code == 301
+    assert Client().get("/healthz?only=database").status_code == 200

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from feedback.models import Response, SurveyLink
@@ -12,13 +11,6 @@ from feedback.models import Response, SurveyLink
 @pytest.fixture
 def link(org):
     return SurveyLink.objects.create(organisation=org.organisation, team=org.team_a, name="Desk")
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def open_form(client, link):

@@ -109,3 +109,48 @@ def test_account_pages_render_in_dutch(url_name, db):
     page = dutch.get(reverse(url_name)).content.decode()
     assert 'lang="nl"' in page
     assert "Inloggen" in page or "wachtwoord" in page
+
+
+def test_one_address_trying_many_names_is_paused(client, org, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = "10/h"
+    for n in range(10):
+        log_in(client, f"name{n}", "Welcome2026!", address="10.7.7.7")
+    assert log_in(client, "employee", PASSWORD, address="10.7.7.7").status_code == 429
+    assert log_in(client, "employee", PASSWORD, address="10.7.7.8").status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_clients_own_address_counts(client, org, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.254"
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        client.post(
+            reverse("login"),
+            {"username": "employee", "password": "guess"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9",  # forged left part, real client right
+        )
+    colleague = client.post(
+        reverse("login"),
+        {"username": "employee", "password": PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert colleague.status_code == 302
+
+
+def test_password_reset_mail_is_in_the_persons_language(client, org):
+    org.employee.language = "nl"
+    org.employee.save()
+    client.post(reverse("password_reset"), {"email": org.employee.email})
+    assert mail.outbox[0].subject == "Je nieuwe wachtwoord voor Koning Klant"
+
+
+def test_password_reset_requests_are_limited_per_address_and_per_email(client, org, settings):
+    settings.PASSWORD_RESETS_PER_EMAIL = "2/h"
+    for _ in range(2):
+        assert (
+            client.post(reverse("password_reset"), {"email": org.employee.email}).status_code == 302
+        )
+    flood = client.post(reverse("password_reset"), {"email": org.employee.email})
+    assert flood.status_code == 429
+    assert len(mail.outbox) == 2
