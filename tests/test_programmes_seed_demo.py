@@ -7,11 +7,31 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from feedback.models import Interaction, Response, SurveyLink, Theme
+from programmes.management.commands import seed_demo
 from programmes.models import Department, Membership, Organisation, Team, User
+
+MODELS = (
+    Organisation,
+    Department,
+    Team,
+    User,
+    Membership,
+    SurveyLink,
+    Theme,
+    Response,
+    Interaction,
+)
+
+
+@pytest.fixture(autouse=True)
+def smaller_demo(monkeypatch):
+    monkeypatch.setattr(seed_demo, "DEMO_RESPONSES", 400)
+    monkeypatch.setattr(seed_demo, "DEMO_INTERACTIONS", 900)
 
 
 def counts():
-    return [m.objects.count() for m in (Organisation, Department, Team, User, Membership)]
+    return [model.objects.count() for model in MODELS]
 
 
 def test_seed_demo_is_idempotent_and_prints_logins(db, settings):
@@ -25,6 +45,25 @@ def test_seed_demo_is_idempotent_and_prints_logins(db, settings):
     for username in ("manager", "hr", "lead", "employee", "employee2"):
         assert username in text
     assert "klantenservice-noord" in text
+
+
+def test_seed_demo_gives_a_year_of_feedback_links_and_themes(db, settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert Response.objects.count() == 400 and Interaction.objects.count() == 900
+    assert SurveyLink.objects.count() == Team.objects.count()
+    assert f"/s/{SurveyLink.objects.first().token}/" in out.getvalue()
+    assert Theme.objects.count() >= 5
+    assert Response.themes.through.objects.exists()
+    assert Interaction.objects.filter(is_error=True).exists()
+    first, last = (
+        Response.objects.order_by("submitted_at").values_list("submitted_at", flat=True)[0],
+        Response.objects.order_by("-submitted_at").values_list("submitted_at", flat=True)[0],
+    )
+    assert (last - first).days > 330
+    returning = Response.objects.values("customer_hash").distinct().count()
+    assert returning < Response.objects.count()  # some customers answered more than once
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from feedback.models import SurveyLink, Theme
+from feedback.synthetic import DEMO_THEMES, generate_rows, store_generated
 from programmes.models import Department, Membership, Organisation, Role, Team, User
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo login, refused in production below
@@ -71,6 +73,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             organisation = seed_organisation()
+            seed_feedback(organisation)
         self.report(organisation)
 
     def report(self, organisation):
@@ -84,9 +87,37 @@ class Command(BaseCommand):
             ("employee2", "employee of bezorging"),
         ]:
             self.stdout.write(f"  {username:<10} {role}")
-        self.stdout.write("Teams:")
+        self.stdout.write("Teams, with the address of their survey form:")
+        links = SurveyLink.objects.usable().filter(organisation=organisation, name=DEMO_LINK_NAME)
+        link_of = {link.team_id: link for link in links}
         for team in Team.objects.in_organisation(organisation).order_by("slug"):
-            self.stdout.write(f"  {team.slug}")
+            link = link_of.get(team.pk)
+            self.stdout.write(f"  {team.slug:<22} /s/{link.token}/" if link else f"  {team.slug}")
+
+
+DEMO_LINK_NAME = "Balie"
+DEMO_SEED = 2026
+DEMO_RESPONSES = 6000
+DEMO_INTERACTIONS = 20000
+
+
+def seed_feedback(organisation) -> None:
+    """Themes, a survey link per team and twelve months of responses and interactions."""
+    for name, keywords in DEMO_THEMES.items():
+        Theme.objects.get_or_create(
+            organisation=organisation, name=name, defaults={"keywords": keywords}
+        )
+    for team in organisation.teams.all():
+        SurveyLink.objects.get_or_create(organisation=organisation, team=team, name=DEMO_LINK_NAME)
+    responses, interactions = generate_rows(
+        organisation,
+        responses=DEMO_RESPONSES,
+        interactions=DEMO_INTERACTIONS,
+        days=365,
+        seed=DEMO_SEED,
+    )
+    store_generated(organisation, "responses", responses)
+    store_generated(organisation, "interactions", interactions)
 
 
 def seed_organisation() -> Organisation:

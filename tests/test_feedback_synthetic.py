@@ -1,0 +1,51 @@
+"""``generate_feedback``: realistic, repeatable synthetic data through the bulk ingest path."""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from feedback.models import Interaction, Response
+from feedback.synthetic import generate_rows
+
+
+def test_the_same_seed_gives_the_same_rows_and_stores_them_once(org):
+    args = {"org": "acme", "responses": 300, "interactions": 600, "days": 90, "seed": 5}
+    out = StringIO()
+    call_command("generate_feedback", **args, stdout=out)
+    assert "Responses: 300 new" in out.getvalue()
+    call_command("generate_feedback", **args, stdout=out)
+    assert "Responses: 0 new, 300 already there" in out.getvalue()
+    assert Response.objects.count() == 300 and Interaction.objects.count() == 600
+    assert set(Response.objects.values_list("source", flat=True)) == {"generated"}
+
+
+def test_generated_feedback_looks_like_real_feedback(org):
+    responses, interactions = generate_rows(
+        org.organisation, responses=4000, interactions=6000, days=365, seed=3
+    )
+    scores = Counter(row["score"] for row in responses)
+    assert set(scores) >= {0, 5, 6, 7, 8, 9, 10}
+    by_team = Counter(row["team"] for row in responses)
+    assert set(by_team) == {"alpha", "beta", "gamma"}
+    assert len(set(by_team.values())) > 1  # teams differ in volume
+    comments = [row["comment"] for row in responses if row["comment"]]
+    assert 0.2 < len(comments) / len(responses) < 0.7
+    assert any("wacht" in c for c in comments) and any("queue" in c for c in comments)
+    customers = Counter(row["customer_ref"] for row in responses + interactions)
+    assert customers.most_common(1)[0][1] > 3  # returning customers
+    error_rates = {}
+    for team in by_team:
+        rows = [row for row in interactions if row["team"] == team]
+        error_rates[team] = sum(row["is_error"] for row in rows) / len(rows)
+    assert 0 < min(error_rates.values()) < max(error_rates.values()) < 0.2
+    months = {row["submitted_at"][:7] for row in responses}
+    assert len(months) >= 12
+
+
+def test_unknown_organisation_or_bad_numbers_are_refused(org):
+    with pytest.raises(CommandError, match="No organisation"):
+        call_command("generate_feedback", org="nope")
+    with pytest.raises(CommandError, match="--days"):
+        call_command("generate_feedback", org="acme", days=0)
