@@ -94,7 +94,7 @@ def _score(rng, profile, progress):
 
 def generate_rows(organisation, *, responses, interactions, days, seed, end=None):
     """Return (response rows, interaction rows) in the CSV/API shape."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
     teams = list(organisation.teams.order_by("slug"))
     if not teams:
         raise ValueError("the organisation has no teams")
