@@ -7,6 +7,7 @@ On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -34,6 +35,16 @@ def _new_rows(model, organisation, rows):
     """Drop rows whose external_id is stored already or came earlier in this batch."""
     seen = set()
     ids = [row["external_id"] for row in rows if row["external_id"]]
+    if ids and connection.vendor == "postgresql":
+        # One query with an array instead of thousands of parameters.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT external_id FROM {model._meta.db_table} "  # noqa: S608 - our table name
+                "WHERE organisation_id = %s AND external_id = ANY(%s)",
+                [organisation.pk, ids],
+            )
+            seen.update(external_id for (external_id,) in cursor.fetchall())
+        ids = []
     for start in range(0, len(ids), LOOKUP_CHUNK):
         chunk = ids[start : start + LOOKUP_CHUNK]
         seen.update(
@@ -52,12 +63,37 @@ def _new_rows(model, organisation, rows):
     return fresh
 
 
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+COPY_BATCH = 10_000
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format; much faster than adapting row by row."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def _copy(table: str, columns: list[str], tuples) -> None:
     with connection.cursor() as cursor:
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(statement) as copy:
+            lines = []
             for values in tuples:
-                copy.write_row(values)
+                lines.append("\t".join(map(_copy_text, values)))
+                if len(lines) == COPY_BATCH:
+                    copy.write("\n".join(lines) + "\n")
+                    lines = []
+            if lines:
+                copy.write("\n".join(lines) + "\n")
 
 
 def _reserve_ids(table: str, count: int) -> list[int]:

@@ -46,7 +46,8 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    # PostgreSQL text cannot hold NUL characters; they carry no meaning in feedback anyway.
+    return str(value).replace("\x00", "").strip()
 
 
 class RowValidator:
@@ -61,6 +62,7 @@ class RowValidator:
         self.zone = zoneinfo.ZoneInfo(organisation.time_zone)
         self.hash_ref = customer_hasher(organisation.customer_ref_secret)
         self.latest = (now or timezone.now()) + CLOCK_SKEW
+        self.allowed = frozenset(COLUMNS[kind])
 
     def unknown_columns(self, header) -> list[str]:
         allowed = set(COLUMNS[self.kind])
@@ -75,9 +77,8 @@ class RowValidator:
             return None, [RowError(number, "", _("A row must be an object with named fields."))]
         errors = []
         clean = {}
-        for field in row:
-            if field not in COLUMNS[self.kind]:
-                errors.append(RowError(number, str(field)[:50], _("Unknown field.")))
+        for field in row.keys() - self.allowed:
+            errors.append(RowError(number, str(field)[:50], _("Unknown field.")))
         team = _text(row.get("team"))
         if not team:
             errors.append(RowError(number, "team", _("Required: the team’s slug.")))

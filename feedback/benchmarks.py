@@ -1,0 +1,112 @@
+"""Benchmarks for ``manage.py bench``: each figure beside a baseline measured in the same run.
+
+Needs PostgreSQL (the baselines are bare ``COPY`` and SQL). Works in an organisation of its
+own (slug ``bench``) and removes its rows afterwards.
+"""
+
+import csv
+import io
+import time
+
+from django.db import connection, transaction
+
+from feedback.imports import import_file
+from feedback.models import Response
+from feedback.synthetic import generate_rows
+from programmes.models import Organisation, Team
+
+BENCH_SLUG = "bench"
+TEAMS = ["north", "south", "east", "west", "web"]
+
+
+def bench_organisation():
+    organisation, _ = Organisation.objects.get_or_create(
+        slug=BENCH_SLUG, defaults={"name": "Benchmark"}
+    )
+    for slug in TEAMS:
+        Team.objects.get_or_create(organisation=organisation, slug=slug, defaults={"name": slug})
+    return organisation
+
+
+def clear(organisation):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM feedback_response_themes WHERE response_id IN "
+            "(SELECT id FROM feedback_response WHERE organisation_id = %s)",
+            [organisation.pk],
+        )
+        cursor.execute(
+            "DELETE FROM feedback_response WHERE organisation_id = %s", [organisation.pk]
+        )
+        cursor.execute(
+            "DELETE FROM feedback_interaction WHERE organisation_id = %s", [organisation.pk]
+        )
+
+
+def as_csv(rows, columns) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+def bench_ingest(responses: int, seed: int = 11) -> dict:
+    """Import ``responses`` rows from a CSV file (parse, validate, hash, redact, tag, COPY)
+    beside a bare COPY of the very rows it stored, into a table shaped like the real one."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the benchmarks need PostgreSQL (set DATABASE_URL)")
+    organisation = bench_organisation()
+    clear(organisation)
+    rows, _ = generate_rows(organisation, responses=responses, interactions=0, days=365, seed=seed)
+    data = as_csv(rows, list(rows[0]))
+
+    started = time.perf_counter()
+    outcome = import_file(organisation, "responses", data, "bench.csv")
+    ingest_seconds = time.perf_counter() - started
+    if not outcome.ok:
+        raise RuntimeError(f"the benchmark import failed: {outcome.errors[:3]}")
+
+    table = Response._meta.db_table
+    stored = io.BytesIO()
+    with connection.cursor() as cursor:
+        query = (
+            f"COPY (SELECT * FROM {table} WHERE organisation_id = {organisation.pk:d}) TO STDOUT"  # noqa: S608, E501 - our table, an integer
+        )
+        with cursor.copy(query) as copy:
+            for block in copy:
+                stored.write(block)
+        # The same table: columns, defaults, indexes, constraints and foreign keys (LIKE does
+        # not copy foreign keys, and their checks are part of what any insert costs).
+        cursor.execute(f"CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)")
+        for column, target in [
+            ("organisation_id", "programmes_organisation"),
+            ("team_id", "programmes_team"),
+            ("survey_link_id", "feedback_surveylink"),
+        ]:
+            cursor.execute(
+                f"ALTER TABLE bench_copy ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+    try:
+        started = time.perf_counter()
+        with (
+            transaction.atomic(),  # the commit is counted, as in ingest
+            connection.cursor() as cursor,
+            cursor.copy("COPY bench_copy FROM STDIN") as copy,
+        ):
+            copy.write(stored.getvalue())
+        copy_seconds = time.perf_counter() - started
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_copy")
+        clear(organisation)
+    return {
+        "rows": responses,
+        "ingest_seconds": round(ingest_seconds, 3),
+        "ingest_rows_per_second": round(responses / ingest_seconds),
+        "copy_seconds": round(copy_seconds, 3),
+        "copy_rows_per_second": round(responses / copy_seconds),
+        "speed_ratio_to_copy": round(copy_seconds / ingest_seconds, 3),
+        "target": "speed_ratio_to_copy >= 0.5",
+    }
