@@ -171,11 +171,8 @@ def survey_link_qr(request, pk, fmt):
     link = _managed_link(request, pk)
     url = request.build_absolute_uri(reverse("feedback:survey", args=[link.token]))
     code = segno.make(url, error="m")
-    if fmt == "svg":
-        response = HttpResponse(code.svg_inline(scale=8, border=2), content_type="image/svg+xml")
-    else:
-        response = HttpResponse(content_type="image/png")
-        code.save(response, kind="png", scale=10, border=2)
+    response = HttpResponse(content_type="image/svg+xml" if fmt == "svg" else "image/png")
+    code.save(response, kind=fmt, scale=8 if fmt == "svg" else 10, border=2)
     filename = f"survey-{link.team.slug}-{link.pk}.{fmt}"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

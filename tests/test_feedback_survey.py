@@ -142,3 +142,13 @@ def test_a_revoked_or_unknown_link_is_not_found(client, link):
 def test_link_tokens_are_long_and_random(link, org):
     other = SurveyLink.objects.create(organisation=org.organisation, team=org.team_a, name="B")
     assert len(link.token) >= 22 and link.token != other.token
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("svg", b"<?xml"), ("png", b"\x89PNG")])
+def test_the_team_lead_downloads_a_qr_code_of_the_link(client, org, link, fmt, magic):
+    client.force_login(org.lead)
+    response = client.get(f"/links/{link.pk}/qr.{fmt}")
+    assert response.status_code == 200
+    assert response.content.startswith(magic)
+    if fmt == "svg":
+        assert b'xmlns="http://www.w3.org/2000/svg"' in response.content
