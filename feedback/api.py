@@ -30,7 +30,7 @@ api = NinjaAPI(
     title="Koning Klant",
     version="1",
     description=(
-        "Write customer feedback for your organisation and read its KPI figures. "
+        "Write customer feedback for your organisation. "
         "Send `Authorization: Bearer <token>` with an integration token."
     ),
     urls_namespace="api",
