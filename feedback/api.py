@@ -16,6 +16,8 @@ from feedback.models import Source
 from programmes.models import IntegrationToken
 
 MAX_ROWS = 1000
+# 1,000 rows of the longest comments, every character escaped as \uXXXX, fit in this.
+MAX_BODY_BYTES = 40 * 1024 * 1024
 
 
 class IntegrationTokenAuth(HttpBearer):
@@ -84,9 +86,15 @@ def _body(schema) -> dict:
 
 
 def _store(request: HttpRequest, kind: str):
+    # Read the stream ourselves: Django's own limit on request.body (meant for forms) would
+    # answer a long but valid list with an HTML page instead of JSON.
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        detail = f"The body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB."
+        return Status(413, {"detail": detail})
     try:
-        rows = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        rows = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return Status(400, {"detail": "The body is not valid JSON."})
     if not isinstance(rows, list) or not rows:
         return Status(400, {"detail": "Send a JSON list of rows (at least one)."})

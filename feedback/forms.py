@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import ImportJob, SurveyLink, Theme
-from feedback.rows import MAX_COMMENT
+from feedback.rows import CLOCK_SKEW, EARLIEST, MAX_COMMENT
 
 SCORES = [(str(n), str(n)) for n in range(11)]
 
@@ -87,8 +87,10 @@ class ComplaintForm(forms.Form):
 
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]
-        if value > timezone.now() + timezone.timedelta(minutes=10):
+        if value > timezone.now() + CLOCK_SKEW:
             raise forms.ValidationError(_("That is in the future."))
+        if value < EARLIEST:
+            raise forms.ValidationError(_("Too long ago: dates from 2000 on."))
         return value
 
 

@@ -50,6 +50,23 @@ def _text(value) -> str:
     return str(value).replace("\x00", "").strip()
 
 
+def _field_text(value, number, field, errors) -> str:
+    """The text of a scalar field, or "" with a row error for lists, objects and text that
+    cannot be stored (lone surrogates from JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+        errors.append(RowError(number, field, _("Must be text.")))
+        return ""
+    text = _text(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        errors.append(RowError(number, field, _("Contains characters that are not valid text.")))
+        return ""
+    return text
+
+
 class RowValidator:
     """Validates rows of one kind for one organisation; reuse it for a whole file."""
 
@@ -79,8 +96,8 @@ class RowValidator:
         clean = {}
         for field in row.keys() - self.allowed:
             errors.append(RowError(number, str(field)[:50], _("Unknown field.")))
-        team = _text(row.get("team"))
-        if not team:
+        team = _field_text(row.get("team"), number, "team", errors)
+        if not team and not any(error.field == "team" for error in errors):
             errors.append(RowError(number, "team", _("Required: the team’s slug.")))
         elif team not in self.teams:
             errors.append(
@@ -93,7 +110,7 @@ class RowValidator:
         if message:
             errors.append(RowError(number, when_field, message))
         clean[when_field] = when
-        ref = _text(row.get("customer_ref"))
+        ref = _field_text(row.get("customer_ref"), number, "customer_ref", errors)
         if len(ref) > MAX_REF:
             errors.append(
                 RowError(
@@ -101,7 +118,7 @@ class RowValidator:
                 )
             )
         clean["customer_hash"] = self.hash_ref(ref)
-        external_id = _text(row.get("external_id"))
+        external_id = _field_text(row.get("external_id"), number, "external_id", errors)
         if len(external_id) > MAX_EXTERNAL_ID:
             errors.append(
                 RowError(
@@ -121,11 +138,7 @@ class RowValidator:
         score, message = parse_score(row.get("score"))
         if message:
             errors.append(RowError(number, "score", message))
-        comment = row.get("comment")
-        if comment is not None and not isinstance(comment, str | int | float):
-            errors.append(RowError(number, "comment", _("Must be text.")))
-            comment = ""
-        comment = _text(comment)
+        comment = _field_text(row.get("comment"), number, "comment", errors)
         if len(comment) > MAX_COMMENT:
             errors.append(
                 RowError(number, "comment", _("At most %(max)s characters.") % {"max": MAX_COMMENT})
@@ -192,7 +205,7 @@ def parse_score(value):
         text = value.strip()
         if not text:
             return None, None
-        if not (text.isascii() and text.isdigit()):
+        if not (text.isascii() and text.isdigit()) or len(text) > 2:
             return None, _("Must be a whole number from 0 to 10.")
         value = int(text)
     if not isinstance(value, int) or not 0 <= value <= 10:

@@ -2,7 +2,6 @@
 
 import csv
 import io
-import zipfile
 
 from django.utils.translation import gettext as _
 
@@ -59,25 +58,36 @@ def _read_csv(data: bytes):
 def _read_xlsx(data: bytes):
     from openpyxl import load_workbook
 
+    def unreadable(exc):
+        return FileProblem(
+            _("The file is not a readable XLSX workbook (%(error)s).")
+            % {"error": exc.__class__.__name__}
+        )
+
+    # openpyxl raises many kinds of errors for damaged files (zip, XML, missing parts): any
+    # failure to read the workbook is a problem with the file, reported as such.
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileProblem(
-            _("The file is not a readable XLSX workbook (%(error)s).") % {"error": exc}
-        ) from None
-    sheet = workbook.worksheets[0]
-    lines = sheet.iter_rows(values_only=True)
-    try:
-        header = _header(["" if cell is None else str(cell) for cell in next(lines)])
+        sheet = workbook.worksheets[0]
+        lines = sheet.iter_rows(values_only=True)
+        first = next(lines)
     except StopIteration:
         raise FileProblem(_("The first sheet is empty.")) from None
+    except Exception as exc:
+        raise unreadable(exc) from None
+    header = _header(["" if cell is None else str(cell) for cell in first])
 
     def rows():
-        for number, cells in enumerate(lines, start=2):
-            if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
-                continue
-            yield number, _row(header, cells)
-        workbook.close()
+        number = 1
+        try:
+            for number, cells in enumerate(lines, start=2):
+                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                    continue
+                yield number, _row(header, cells)
+        except Exception as exc:
+            raise unreadable(exc) from None
+        finally:
+            workbook.close()
 
     return header, rows()
 

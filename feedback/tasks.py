@@ -2,11 +2,16 @@
 
 from celery import shared_task
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from feedback.imports import import_file
 from feedback.models import ImportJob, Response
 from feedback.themes import retag_organisation
 from programmes.models import Organisation
+
+UNEXPECTED = _(
+    "The import stopped on an unexpected error; nothing was imported. We have been told."
+)
 
 
 @shared_task
@@ -22,9 +27,20 @@ def run_import(job_id: int) -> str:
             ImportJob.objects.filter(pk=job_id).update(rows_checked=rows_checked)
 
     ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.VALIDATING)
-    outcome = import_file(
-        job.organisation, job.kind, bytes(job.content), job.filename, progress=progress
-    )
+    try:
+        outcome = import_file(
+            job.organisation, job.kind, bytes(job.content), job.filename, progress=progress
+        )
+    except Exception:
+        # Never leave the page polling a job that will not finish; the error goes to the log.
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            errors=[{"row": 0, "field": "", "message": str(UNEXPECTED)}],
+            error_count=1,
+            content=b"",
+            finished_at=timezone.now(),
+        )
+        raise
     job.rows_total = job.rows_checked = outcome.rows_total
     job.errors = [error.as_dict() for error in outcome.errors]
     job.error_count = outcome.error_count

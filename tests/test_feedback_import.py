@@ -182,3 +182,20 @@ def test_upload_form_refuses_other_files(client, org, filename, content, message
     assert response.status_code == 400
     assert message in response.content.decode()
     assert ImportJob.objects.count() == 0
+
+
+def test_an_unexpected_error_ends_the_job_instead_of_leaving_it_polling(org, monkeypatch):
+    from feedback import tasks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tasks, "import_file", broken)
+    job = ImportJob.objects.create(
+        organisation=org.organisation, kind="responses", filename="f.csv", content=b"data"
+    )
+    with pytest.raises(RuntimeError):
+        tasks.run_import(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.is_finished and bytes(job.content) == b""
+    assert "unexpected error" in job.errors[0]["message"]
