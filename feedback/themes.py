@@ -3,6 +3,9 @@
 import re
 
 from feedback.models import Response, Theme
+from feedback.privacy import EMAIL_MARK, IBAN_MARK, PHONE_MARK
+
+REDACTION_MARKS = (EMAIL_MARK, PHONE_MARK, IBAN_MARK)
 
 
 class ThemeMatcher:
@@ -27,6 +30,8 @@ class ThemeMatcher:
     def match(self, text: str) -> list[int]:
         if not text or not self.patterns:
             return []
+        for mark in REDACTION_MARKS:  # "[phone]" must not tag a theme with keyword "phone"
+            text = text.replace(mark, " ")
         folded = text.casefold()
         return [pk for pk, pattern in self.patterns if pattern.search(folded)]
 

@@ -360,3 +360,13 @@ def test_a_manager_cannot_touch_another_organisations_theme(client, org):
     assert client.post(f"/themes/{theirs.pk}/delete/").status_code == 404
     assert Theme.objects.get(pk=theirs.pk).name == "Wachttijd"
     assert "Wachttijd" not in client.get("/themes/").content.decode()
+
+
+def test_redaction_marks_do_not_count_as_keywords(org):
+    from feedback.models import Theme
+    from feedback.themes import ThemeMatcher
+
+    theme = Theme.objects.create(organisation=org.organisation, name="Phone", keywords="phone, mail")
+    matcher = ThemeMatcher([theme])
+    assert matcher.match("Call me on [phone] or [e-mail]") == []
+    assert matcher.match("Nobody answers the phone") == [theme.pk]
