@@ -366,7 +366,9 @@ def test_redaction_marks_do_not_count_as_keywords(org):
     from feedback.models import Theme
     from feedback.themes import ThemeMatcher
 
-    theme = Theme.objects.create(organisation=org.organisation, name="Phone", keywords="phone, mail")
+    theme = Theme.objects.create(
+        organisation=org.organisation, name="Phone", keywords="phone, mail"
+    )
     matcher = ThemeMatcher([theme])
     assert matcher.match("Call me on [phone] or [e-mail]") == []
     assert matcher.match("Nobody answers the phone") == [theme.pk]
