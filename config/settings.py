@@ -247,6 +247,10 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "sweep-dirty-rollups": {
+        "task": "feedback.tasks.sweep_dirty_rollups",
+        "schedule": timedelta(minutes=1),
+    },
     "heartbeat": {
         "task": "programmes.tasks.record_heartbeat",
         "schedule": timedelta(minutes=1),

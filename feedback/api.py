@@ -5,14 +5,16 @@ stored, and the answer names every bad row (``index``, counted from 0) and field
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, NinjaAPI, Schema, Status
-from ninja.security import HttpBearer
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.security import HttpBearer, SessionAuth
 
-from feedback import ingest
+from feedback import ingest, kpis
 from feedback.models import Source
+from programmes import visibility
 from programmes.models import IntegrationToken
 
 MAX_ROWS = 1000
@@ -32,7 +34,7 @@ api = NinjaAPI(
     title="Koning Klant",
     version="1",
     description=(
-        "Write customer feedback for your organisation. "
+        "Write customer feedback for your organisation and read its KPI figures. "
         "Send `Authorization: Bearer <token>` with an integration token."
     ),
     urls_namespace="api",
@@ -140,3 +142,78 @@ def post_responses(request):
 )
 def post_interactions(request):
     return _store(request, "interactions")
+
+
+class FigureOut(Schema):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+
+
+class ChangeOut(Schema):
+    delta: float
+    low: float
+    high: float
+    significant: bool
+
+
+class PeriodOut(Schema):
+    period_start: date
+    label: str
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    comments: int
+    interactions: int
+    errors: int
+    customers: int
+    returning_customers: int
+    nps: FigureOut
+    nps_change: ChangeOut | None = Field(
+        description="Against the period before, with its 95% interval."
+    )
+    error_rate: FigureOut
+    returning_rate: FigureOut
+
+
+class KpisOut(Schema):
+    team: str | None = Field(description="The team's slug; null for the whole organisation.")
+    period: str
+    series: list[PeriodOut]
+
+
+class OrganisationMemberAuth(SessionAuth):
+    """A logged-in person of an organisation: KPI figures are open to every employee."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is None or visibility.organisation_of(user) is None:
+            return None
+        request.organisation = user.organisation
+        return user
+
+
+@api.get(
+    "/kpis",
+    auth=[IntegrationTokenAuth(), OrganisationMemberAuth()],
+    response={200: KpisOut, 404: ErrorOut},
+    summary="KPI series of a team or the whole organisation, with 95% intervals",
+)
+def get_kpis(
+    request,
+    team: str | None = None,
+    period: Literal["day", "week", "month", "quarter"] = "month",
+    last: int = Query(
+        12, ge=1, le=400, description="How many periods, ending with the current one."
+    ),
+):
+    found = None
+    if team:
+        found = request.organisation.teams.filter(slug=team).first()
+        if found is None:
+            return Status(404, {"detail": f"No team with slug “{team}”."})
+    entries = kpis.series(request.organisation, team=found, kind=period, last=last)
+    return Status(200, {"team": team or None, "period": period, "series": entries})

@@ -5,6 +5,7 @@ stored (or repeats within the batch) are skipped, so sending the same row twice 
 On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
+import logging
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,11 +13,13 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from feedback import rollups
 from feedback.models import Interaction, Response
 from feedback.rows import RowValidator
 from feedback.themes import ThemeMatcher
 
 LOOKUP_CHUNK = 5000
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -134,6 +137,21 @@ def _retrying(store):
     return wrapper
 
 
+def _aggregate_after_commit(organisation) -> None:
+    """Ask a worker to recompute the touched periods once the rows are committed. If the broker
+    is down the rows are safe and marked: the sweeper recomputes them later."""
+
+    def enqueue():
+        from feedback.tasks import recompute_rollups
+
+        try:
+            recompute_rollups.apply_async((organisation.pk,), retry=False)
+        except Exception:
+            logger.warning("could not enqueue the rollup task; the sweeper will catch up")
+
+    transaction.on_commit(enqueue)
+
+
 @_retrying
 @transaction.atomic
 def store_responses(organisation, rows: list[dict], *, source: str, matcher=None) -> StoreResult:
@@ -196,6 +214,8 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
             ],
             batch_size=500,
         )
+    rollups.mark_dirty(organisation, result.touched, later_periods=False)
+    _aggregate_after_commit(organisation)
     return result
 
 
@@ -246,6 +266,8 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
             ],
             batch_size=500,
         )
+    rollups.mark_dirty(organisation, result.touched, later_periods=True)
+    _aggregate_after_commit(organisation)
     return result
 
 

@@ -189,7 +189,13 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["team", "occurred_at"], name="interaction_team_time"),
             models.Index(fields=["organisation", "occurred_at"], name="interaction_org_time"),
-            models.Index(fields=["organisation", "customer_hash"], name="interaction_customer"),
+            # "Served before this period began?" for returning customers, per team and overall.
+            models.Index(
+                fields=["organisation", "customer_hash", "occurred_at"], name="interaction_customer"
+            ),
+            models.Index(
+                fields=["team", "customer_hash", "occurred_at"], name="interaction_team_customer"
+            ),
         ]
 
     def __str__(self):
@@ -245,3 +251,94 @@ class ImportJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, round(100 * self.rows_checked / self.rows_total))
+
+
+class Rollup(models.Model):
+    """The counts behind every KPI for one team (or, with no team, the whole organisation)
+    and one period. A cache of the raw rows: ``rebuild_rollups`` can always recompute it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="rollups"
+    )
+    kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    responses = models.PositiveIntegerField(default=0)  # with a score
+    promoters = models.PositiveIntegerField(default=0)
+    passives = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    interactions = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    customers = models.PositiveIntegerField(default=0)  # distinct, with an interaction
+    returning_customers = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "kind", "period_start"],
+                condition=Q(team__isnull=False),
+                name="rollup_team_period_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "period_start"],
+                condition=Q(team__isnull=True),
+                name="rollup_organisation_period_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "kind", "period_start"], name="rollup_org_period")
+        ]
+
+    def __str__(self):
+        return f"{self.team or self.organisation} · {self.kind} {self.period_start}"
+
+
+class ThemeRollup(models.Model):
+    """How often a theme came up in a scope and period, and how often among detractors."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8)
+    period_start = models.DateField()
+    mentions = models.PositiveIntegerField(default=0)
+    detractor_mentions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "team", "kind", "period_start"], name="theme_rollup_scope"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.theme} · {self.kind} {self.period_start}"
+
+
+class DirtyMark(models.Model):
+    """A team's day whose rollups must be recomputed. Written in the same transaction as the
+    raw rows; removed by the worker that recomputed it, unless marked again meanwhile."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # New interactions can make a customer "returning" in every later period too.
+    later_periods = models.BooleanField(default=False)
+    # Changes on every new mark of the same day, so a worker never removes a mark that was
+    # set again after it read it.
+    token = models.UUIDField()
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "day", "later_periods"], name="dirty_mark_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.team} · {self.day}"
