@@ -265,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Periods a worker recomputes one by one; past this a backfill rebuilds the organisation in one
+# pass over its rows, which is cheaper.
+ROLLUP_REBUILD_ABOVE = env_int("ROLLUP_REBUILD_ABOVE", 400)
+
 # /healthz answers from a per-process cache this many seconds old at most.
 HEALTH_CACHE_SECONDS = env_int("HEALTH_CACHE_SECONDS", 5)
 

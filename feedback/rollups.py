@@ -10,14 +10,13 @@ import datetime as dt
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from feedback import periods
 from feedback.models import DirtyMark, Interaction, Response, Rollup, ThemeRollup
-
-REBUILD_ABOVE = 400  # periods to recompute one by one before a whole rebuild is cheaper
 
 COUNT_FIELDS = [
     "responses",
@@ -168,7 +167,7 @@ def recompute_dirty(organisation, *, limit: int = 500) -> int:
     if not marks:
         return 0
     wanted = affected_periods(organisation, marks)
-    if len(wanted) > REBUILD_ABOVE:
+    if len(wanted) > settings.ROLLUP_REBUILD_ABOVE:
         # A backfill touching many periods: one pass over the rows beats a query per period.
         rebuild(organisation)
         return len(marks)

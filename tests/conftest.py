@@ -115,56 +115,63 @@ def worker_database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'worker-own.sqlite3'}"
 
 
-@pytest.fixture
-def celery_worker(redis_url, tmp_path, django_db_setup, django_db_blocker):
-    """A real Celery worker process on its own queue, using the test database."""
+class Worker(SimpleNamespace):
+    def stop(self, kill=False):
+        if self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()  # SIGKILL: no chance to finish or hand back the task
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_worker(queue, redis_url, tmp_path, name_suffix="", **extra_env) -> Worker:
+    """Start a real Celery worker on ``queue``, using the test database; wait until it answers."""
     from config.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    name = f"{queue}@localhost"
-    log = tmp_path / "worker.log"
+    name = f"{queue}{name_suffix}@localhost"
+    log = tmp_path / f"worker{name_suffix}.log"
     env = os.environ | {
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": worker_database_url(tmp_path),
+        **extra_env,
     }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "-l", "INFO"]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-Q",
-                queue,
-                "-n",
-                name,
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            command, cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
         )
+    worker = Worker(queue=queue, name=name, process=process, log=log)
+    deadline = time.monotonic() + 60
+    while not app.control.ping(destination=[name], timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            worker.stop(kill=True)
+            pytest.fail(f"the worker did not start:\n{log.read_text()}")
+    return worker
+
+
+@pytest.fixture
+def celery_worker(redis_url, tmp_path, django_db_setup, django_db_blocker):
+    """A real Celery worker process on a queue of its own, which also receives the tasks the
+    code under test sends (tasks stop running in-process for the test)."""
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    default_queue = app.conf.task_default_queue
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    worker = start_worker(queue, redis_url, tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the worker did not start:\n{log.read_text()}")
-        yield SimpleNamespace(queue=queue, name=name, process=process, log=log)
+        yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        worker.stop()
+        app.conf.task_default_queue = default_queue
 
 
 @pytest.fixture
