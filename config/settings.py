@@ -242,7 +242,15 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Longer than any task (time limit above) and than any countdown we schedule: otherwise Redis
 # hands an unacknowledged task to a second worker while the first still runs it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Sending a task gives up at once when Redis is down (ingest has marked its rows; the sweeper
+# catches up), instead of holding the request for seconds of reconnection attempts.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -250,6 +258,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-dirty-rollups": {
         "task": "feedback.tasks.sweep_dirty_rollups",
         "schedule": timedelta(minutes=1),
+    },
+    "sweep-stale-imports": {
+        "task": "feedback.tasks.sweep_stale_imports",
+        "schedule": timedelta(minutes=5),
     },
     "heartbeat": {
         "task": "programmes.tasks.record_heartbeat",

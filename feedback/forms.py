@@ -36,7 +36,7 @@ class SurveyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     may_contact = forms.BooleanField(label=_("You may contact me about my answer"), required=False)
-    email = forms.EmailField(label=_("Your e-mail address"), required=False)
+    email = forms.EmailField(label=_("Your e-mail address"), required=False, max_length=254)
     # One id per form shown: a double click or a reload stores the answer once.
     submission = forms.CharField(widget=forms.HiddenInput, max_length=32)
     # Honeypot: hidden from people by CSS; bots fill in every field they find.

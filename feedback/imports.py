@@ -3,14 +3,19 @@
 Used by ``manage.py import_feedback`` and by the upload page's Celery task.
 """
 
+import datetime as dt
+import io
 from dataclasses import dataclass, field
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from feedback import ingest
-from feedback.models import Source
+from feedback.models import ImportJob, Source
 from feedback.rows import COLUMNS, RowError, RowValidator
-from feedback.spreadsheets import EXTRA, FileProblem, read_table
+from feedback.spreadsheets import EXTRA, XLSX_MAGIC, FileProblem, read_table
 
 MAX_ERRORS_KEPT = 200
 PROGRESS_EVERY = 5000
@@ -28,11 +33,14 @@ class ImportOutcome:
         return self.error_count == 0 and self.result is not None
 
 
-def import_file(organisation, kind: str, data: bytes, filename: str = "", *, progress=None):
+def import_file(
+    organisation, kind: str, data: bytes, filename: str = "", *, progress=None, on_stored=None
+):
     """Read, validate and (only if every row is good) store a file.
 
     ``progress(rows_checked)`` is called now and then while rows are checked, and with
-    ``None`` once writing starts.
+    ``None`` once writing starts. ``on_stored(outcome)`` runs inside the transaction that
+    stores the rows, so whatever it records commits with them or not at all.
     """
     outcome = ImportOutcome()
 
@@ -77,5 +85,99 @@ def import_file(organisation, kind: str, data: bytes, filename: str = "", *, pro
         return outcome
     if progress:
         progress(None)
-    outcome.result = ingest.STORE[kind](organisation, clean, source=Source.IMPORT)
+    with transaction.atomic():
+        outcome.result = ingest.STORE[kind](organisation, clean, source=Source.IMPORT)
+        if on_stored:
+            on_stored(outcome)
     return outcome
+
+
+def estimate_rows(data: bytes, filename: str = "") -> int:
+    """About how many rows a file has, for the progress bar, without reading it all."""
+    if filename.lower().endswith(".xlsx") or data.startswith(XLSX_MAGIC):
+        try:
+            from openpyxl import load_workbook
+
+            sheet = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+            return max((sheet.max_row or 1) - 1, 0)
+        except Exception:
+            return 0  # the import itself reports what is wrong with the file
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    return max(lines - 1, 0)
+
+
+UNEXPECTED = gettext_lazy(
+    "The import stopped on an unexpected error; nothing was imported. We have been told."
+)
+# A job still "checking" or "importing" this long after it started was killed (the task's
+# time limit is shorter).
+STALE_AFTER = dt.timedelta(hours=1)
+QUEUED_TOO_LONG = dt.timedelta(minutes=2)
+
+
+def run_job(job: ImportJob) -> str:
+    """Run an uploaded file's import, keeping the job's state for the page that polls it."""
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    jobs.update(
+        status=ImportJob.Status.VALIDATING,
+        rows_total=estimate_rows(bytes(job.content), job.filename),
+    )
+
+    def progress(rows_checked):
+        if rows_checked is None:
+            jobs.update(status=ImportJob.Status.WRITING)
+        else:
+            jobs.update(rows_checked=rows_checked)
+
+    def finish(outcome):
+        job.rows_total = job.rows_checked = outcome.rows_total
+        job.errors = [error.as_dict() for error in outcome.errors]
+        job.error_count = outcome.error_count
+        if outcome.ok:
+            job.status = ImportJob.Status.DONE
+            job.rows_created = outcome.result.created
+            job.rows_duplicate = outcome.result.duplicates
+        else:
+            job.status = ImportJob.Status.FAILED
+        job.content = b""  # the rows live in their tables now; the upload is not kept
+        job.finished_at = timezone.now()
+        job.save()
+
+    try:
+        outcome = import_file(
+            job.organisation,
+            job.kind,
+            bytes(job.content),
+            job.filename,
+            progress=progress,
+            on_stored=finish,
+        )
+        if not outcome.ok:
+            finish(outcome)
+    except Exception:
+        fail(jobs)  # never leave the page polling a job that will not finish
+        raise
+    return job.status
+
+
+def fail(jobs) -> int:
+    return jobs.update(
+        status=ImportJob.Status.FAILED,
+        errors=[{"row": 0, "field": "", "message": str(UNEXPECTED)}],
+        error_count=1,
+        content=b"",
+        finished_at=timezone.now(),
+    )
+
+
+def stale_jobs(now=None):
+    """(jobs waiting too long for a worker, jobs a killed worker left unfinished)."""
+    now = now or timezone.now()
+    waiting = ImportJob.objects.filter(
+        status=ImportJob.Status.QUEUED, created_at__lt=now - QUEUED_TOO_LONG
+    )
+    abandoned = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.VALIDATING, ImportJob.Status.WRITING],
+        created_at__lt=now - STALE_AFTER,
+    )
+    return waiting, abandoned

@@ -86,7 +86,9 @@ def _copy_text(value) -> str:
 
 
 def _copy(table: str, columns: list[str], tuples) -> None:
-    with connection.cursor() as cursor:
+    # Django does not wrap psycopg's copy(); without this a unique violation from a concurrent
+    # writer would escape as psycopg's error instead of Django's IntegrityError.
+    with connection.wrap_database_errors, connection.cursor() as cursor:
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(statement) as copy:
             lines = []

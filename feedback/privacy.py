@@ -9,7 +9,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
 # A run of digits with the usual separators, optionally international; counted below.
 PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \-./()]{6,}\d(?!\w)")
-PHONE_DIGITS = range(9, 16)
+MIN_PHONE_DIGITS = 9
 
 MAYBE_PERSONAL = re.compile(r"[@\d]")
 
@@ -19,8 +19,10 @@ IBAN_MARK = "[IBAN]"
 
 
 def _phone(match: re.Match) -> str:
+    # Nine digits or more: a phone number, or several in a row ("06… / 020…"); better one
+    # long order number too many redacted than a phone number shown.
     digits = sum(ch.isdigit() for ch in match.group())
-    return PHONE_MARK if digits in PHONE_DIGITS else match.group()
+    return PHONE_MARK if digits >= MIN_PHONE_DIGITS else match.group()
 
 
 def redact(text: str) -> str:

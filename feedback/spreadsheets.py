@@ -40,16 +40,17 @@ def _read_csv(data: bytes):
     header = _header(header)
 
     def rows():
+        # Rows as a spreadsheet numbers them (the header is row 1), whatever line breaks
+        # there are inside quoted cells.
+        number = 1
         try:
-            for cells in reader:
-                number = reader.line_num
+            for number, cells in enumerate(reader, start=2):
                 if not any(cell.strip() for cell in cells):
                     continue
                 yield number, _row(header, cells)
         except csv.Error as exc:
             raise FileProblem(
-                _("Line %(line)s is not valid CSV: %(error)s")
-                % {"line": reader.line_num, "error": exc}
+                _("Row %(row)s is not valid CSV: %(error)s") % {"row": number + 1, "error": exc}
             ) from None
 
     return header, rows()
@@ -93,7 +94,7 @@ def _read_xlsx(data: bytes):
 
 
 def _header(cells) -> list[str]:
-    header = [str(cell).strip().lower() for cell in cells]
+    header = [str(cell).replace("\x00", "").strip().lower() for cell in cells]
     while header and not header[-1]:
         header.pop()
     if not header:

@@ -1,21 +1,18 @@
 """Celery tasks for feedback: thin, they load by id and call ordinary code."""
 
+import logging
+
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from feedback import rollups
-from feedback.imports import import_file
+from feedback import imports, rollups
 from feedback.models import DirtyMark, ImportJob, Response
 from feedback.themes import retag_organisation
 from programmes.models import Organisation
 
+logger = logging.getLogger(__name__)
 MAX_ROUNDS = 100  # of 500 marks each; the sweeper picks up anything beyond
-
-UNEXPECTED = _(
-    "The import stopped on an unexpected error; nothing was imported. We have been told."
-)
 
 
 @shared_task
@@ -23,47 +20,33 @@ def run_import(job_id: int) -> str:
     job = ImportJob.objects.select_related("organisation").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return "gone"  # already done by an earlier delivery of this task
-
-    def progress(rows_checked):
-        if rows_checked is None:
-            ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.WRITING)
-        else:
-            ImportJob.objects.filter(pk=job_id).update(rows_checked=rows_checked)
-
-    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.VALIDATING)
-    try:
-        outcome = import_file(
-            job.organisation, job.kind, bytes(job.content), job.filename, progress=progress
-        )
-    except Exception:
-        # Never leave the page polling a job that will not finish; the error goes to the log.
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportJob.Status.FAILED,
-            errors=[{"row": 0, "field": "", "message": str(UNEXPECTED)}],
-            error_count=1,
-            content=b"",
-            finished_at=timezone.now(),
-        )
-        raise
-    job.rows_total = job.rows_checked = outcome.rows_total
-    job.errors = [error.as_dict() for error in outcome.errors]
-    job.error_count = outcome.error_count
-    if outcome.ok:
-        job.status = ImportJob.Status.DONE
-        job.rows_created = outcome.result.created
-        job.rows_duplicate = outcome.result.duplicates
-    else:
-        job.status = ImportJob.Status.FAILED
-    job.content = b""  # the rows live in their tables now; the upload is not kept
-    job.finished_at = timezone.now()
-    job.save()
-    return job.status
+    return imports.run_job(job)
 
 
 @shared_task
+def sweep_stale_imports() -> int:
+    """Beat's safety net for uploads: send again what no worker took, end what one dropped."""
+    waiting, abandoned = imports.stale_jobs()
+    for job_id in waiting.values_list("pk", flat=True):
+        enqueue_import(job_id)
+    return imports.fail(abandoned)
+
+
+def enqueue_import(job_id: int) -> None:
+    try:
+        run_import.apply_async((job_id,), retry=False)
+    except Exception:
+        logger.warning("could not enqueue import %s; the sweeper will try again", job_id)
+
+
+@shared_task(acks_late=True)
 def retag_comments(organisation_id: int) -> int:
     organisation = Organisation.objects.filter(pk=organisation_id).first()
-    return retag_organisation(organisation) if organisation else 0
+    if organisation is None:
+        return 0
+    tagged = retag_organisation(organisation)
+    recompute_rollups(organisation_id)  # the theme counts follow the new tags
+    return tagged
 
 
 @shared_task

@@ -1,7 +1,11 @@
 """Tagging comments with the organisation's themes by their keywords."""
 
 import re
+import zoneinfo
 
+from django.db import connection, transaction
+
+from feedback import rollups
 from feedback.models import Response, Theme
 from feedback.privacy import EMAIL_MARK, IBAN_MARK, PHONE_MARK
 
@@ -37,27 +41,47 @@ class ThemeMatcher:
 
 
 def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
-    """Recompute every comment's themes after the themes changed; returns comments tagged."""
-    matcher = ThemeMatcher.for_organisation(organisation)
+    """Recompute every comment's themes after the themes changed; returns comments tagged.
+
+    Batch by batch, each in one transaction: readers never see a comment without its tags.
+    Each batch reads the themes anew, and on PostgreSQL two re-tags of one organisation take
+    turns per batch, so an edit made while a re-tag runs is never overwritten by older themes.
+    """
     through = Response.themes.through
     tagged = 0
     last_id = 0
     while True:
-        batch = list(
-            Response.objects.filter(organisation=organisation, pk__gt=last_id)
-            .exclude(comment="")
-            .order_by("pk")
-            .values_list("pk", "comment")[:batch_size]
-        )
-        if not batch:
-            return tagged
-        last_id = batch[-1][0]
-        ids = [pk for pk, _comment in batch]
-        links = [
-            through(response_id=pk, theme_id=theme_id)
-            for pk, comment in batch
-            for theme_id in matcher.match(comment)
-        ]
-        through.objects.filter(response_id__in=ids).delete()
-        through.objects.bulk_create(links)
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, -1)", [organisation.pk])
+            matcher = ThemeMatcher.for_organisation(organisation)
+            batch = list(
+                Response.objects.filter(organisation=organisation, pk__gt=last_id)
+                .exclude(comment="")
+                .order_by("pk")
+                .values_list("pk", "comment", "team_id", "submitted_at")[:batch_size]
+            )
+            if not batch:
+                return tagged
+            last_id = batch[-1][0]
+            links = [
+                through(response_id=pk, theme_id=theme_id)
+                for pk, comment, _team, _when in batch
+                for theme_id in matcher.match(comment)
+            ]
+            through.objects.filter(response_id__in=[row[0] for row in batch]).delete()
+            through.objects.bulk_create(links)
+            # Theme counts in the rollups follow the tags.
+            day = _local_day(organisation)
+            rollups.mark_dirty(
+                organisation,
+                {(team, day(when)) for _pk, _comment, team, when in batch},
+                later_periods=False,
+            )
         tagged += len({link.response_id for link in links})
+
+
+def _local_day(organisation):
+    zone = zoneinfo.ZoneInfo(organisation.time_zone)
+    return lambda moment: moment.astimezone(zone).date()

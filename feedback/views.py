@@ -290,7 +290,7 @@ def imports(request):
             content=upload.read(),
             created_by=request.user,
         )
-        transaction.on_commit(lambda: tasks.run_import.delay(job.pk))
+        transaction.on_commit(lambda: tasks.enqueue_import(job.pk))
         return redirect("feedback:import_detail", pk=job.pk)
     jobs = visibility.import_jobs_visible_to(request.user)[:10]
     return render(

@@ -231,3 +231,15 @@ def get_managed_team_or_404(user, slug: str):
     if not can_manage_team(user, team):
         raise PermissionDenied
     return team
+
+
+def contact_emails_visible_to(user):
+    """Responses whose contact e-mail (left with the customer's consent) the person may see:
+    those of teams they lead, and all for management. Nobody else, not even the team."""
+    from feedback.models import Response
+
+    return Response.objects.filter(team__in=teams_managed_by(user)).exclude(contact_email="")
+
+
+def can_see_contact_email(user, response) -> bool:
+    return contact_emails_visible_to(user).filter(pk=response.pk).exists()

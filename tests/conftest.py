@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -20,6 +21,15 @@ from tests.factories import DepartmentFactory, OrganisationFactory, TeamFactory,
 def fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests create many people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages made outside a request are in English unless a test asks otherwise."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +207,25 @@ def post_rows(client, api_token):
         )
 
     return _post
+
+
+@contextmanager
+def broker_unreachable():
+    """Tasks are sent to a broker where nothing listens, as when Redis is down."""
+    from config.celery import app
+
+    def fresh_connections():
+        # Celery keeps its connection pool; without this the old broker keeps being used.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = app.conf.broker_url
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    fresh_connections()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = saved
+        fresh_connections()
+        app.conf.task_always_eager = True

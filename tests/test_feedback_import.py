@@ -185,12 +185,12 @@ def test_upload_form_refuses_other_files(client, org, filename, content, message
 
 
 def test_an_unexpected_error_ends_the_job_instead_of_leaving_it_polling(org, monkeypatch):
-    from feedback import tasks
+    from feedback import imports, tasks
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(tasks, "import_file", broken)
+    monkeypatch.setattr(imports, "import_file", broken)
     job = ImportJob.objects.create(
         organisation=org.organisation, kind="responses", filename="f.csv", content=b"data"
     )
@@ -199,3 +199,98 @@ def test_an_unexpected_error_ends_the_job_instead_of_leaving_it_polling(org, mon
     job.refresh_from_db()
     assert job.status == "failed" and job.is_finished and bytes(job.content) == b""
     assert "unexpected error" in job.errors[0]["message"]
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them_despite_line_breaks_in_cells(org):
+    data = csv_bytes([HEADER, 'alpha,9,"Twee\nregels",C,2026-03-01,', "alpha,99,,C,2026-03-01,"])
+    outcome = import_file(org.organisation, "responses", data)
+    assert [(e.row, e.field) for e in outcome.errors] == [(3, "score")]
+
+
+def test_a_nul_in_a_column_name_is_reported_not_stored(org):
+    data = b"team,sc\x00ore,submitted_at\nalpha,5,2026-03-01\n"
+    outcome = import_file(org.organisation, "responses", data)
+    assert outcome.ok and Response.objects.get().score == 5
+
+
+def test_the_progress_bar_knows_the_size_of_the_file_from_the_start(org, monkeypatch):
+    from feedback import imports
+
+    lines = [HEADER] + [f"alpha,{n % 11},,C{n},2026-03-01 10:00,p{n}" for n in range(12000)]
+    job = ImportJob.objects.create(
+        organisation=org.organisation, kind="responses", filename="p.csv", content=csv_bytes(lines)
+    )
+    seen = []
+    real = imports.import_file
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 3000)
+
+    def watched(*args, progress, **kwargs):
+        def spy(rows_checked):
+            progress(rows_checked)
+            polled = ImportJob.objects.get(pk=job.pk)  # what the page sees meanwhile
+            seen.append((polled.status, polled.rows_total, polled.percent))
+
+        return real(*args, progress=spy, **kwargs)
+
+    monkeypatch.setattr(imports, "import_file", watched)
+    assert imports.run_job(job) == "done"
+    assert seen[0] == ("validating", 12000, 25)
+    assert [percent for _status, _total, percent in seen[:4]] == [25, 50, 75, 99]
+    assert seen[-1][0] == "writing"
+    job.refresh_from_db()
+    assert (job.rows_total, job.rows_created, job.percent) == (12000, 12000, 100)
+
+
+def test_the_rows_and_the_done_state_are_stored_together(org, monkeypatch):
+    from feedback import imports
+
+    job = ImportJob.objects.create(
+        organisation=org.organisation, kind="responses", filename="f.csv", content=csv_bytes(GOOD)
+    )
+
+    def crash_while_saving(self, *args, **kwargs):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(ImportJob, "save", crash_while_saving)
+    with pytest.raises(RuntimeError):
+        imports.run_job(job)
+    assert Response.objects.count() == 0  # a redelivery will not import them twice
+
+
+def test_the_sweeper_resends_waiting_uploads_and_ends_abandoned_ones(org, monkeypatch):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from feedback import tasks
+
+    old = timezone.now() - dt.timedelta(hours=2)
+    waiting = ImportJob.objects.create(
+        organisation=org.organisation, kind="responses", filename="w.csv", content=csv_bytes(GOOD)
+    )
+    abandoned = ImportJob.objects.create(
+        organisation=org.organisation,
+        kind="responses",
+        filename="a.csv",
+        content=b"x",
+        status="writing",
+    )
+    ImportJob.objects.update(created_at=old)
+    assert tasks.sweep_stale_imports() == 1
+    waiting.refresh_from_db()
+    abandoned.refresh_from_db()
+    assert waiting.status == "done"  # sent again, and (in-process here) imported
+    assert abandoned.status == "failed" and bytes(abandoned.content) == b""
+
+
+def test_an_upload_is_accepted_while_the_broker_is_away(
+    client, org, django_capture_on_commit_callbacks
+):
+    from tests.conftest import broker_unreachable
+
+    client.force_login(org.manager)
+    upload = SimpleUploadedFile("feedback.csv", csv_bytes(GOOD), content_type="text/csv")
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/imports/", {"kind": "responses", "file": upload})
+    assert response.status_code == 302
+    assert ImportJob.objects.get().status == "queued"  # the sweeper sends it later

@@ -65,3 +65,11 @@ def test_the_reference_itself_is_stored_nowhere(org, post_rows):
         org.organisation.customer_ref_secret, "CUST-98765"
     )
     assert stored["comment"] == "Bel me op [phone] of mail [e-mail]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0612345678 0201234567", "0612345678 / 0687654321", "06-12345678 06-87654321"],
+)
+def test_several_phone_numbers_in_a_row_are_all_redacted(text):
+    assert not any(ch.isdigit() for ch in redact(text)), redact(text)

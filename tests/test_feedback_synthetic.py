@@ -49,3 +49,8 @@ def test_unknown_organisation_or_bad_numbers_are_refused(org):
         call_command("generate_feedback", org="nope")
     with pytest.raises(CommandError, match="--days"):
         call_command("generate_feedback", org="acme", days=0)
+
+
+def test_more_days_than_ten_years_are_refused(org):
+    with pytest.raises(CommandError, match="--days from 1 to 3650"):
+        call_command("generate_feedback", org="acme", days=12000)

@@ -114,18 +114,12 @@ def test_a_worker_killed_mid_recomputation_loses_nothing(org, redis_url, tmp_pat
 def test_ingest_keeps_accepting_while_redis_is_away_and_the_sweeper_catches_up(
     org, post_rows, settings
 ):
-    from config.celery import app
+    from tests.conftest import broker_unreachable
 
-    broker = app.conf.broker_url
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there: Redis is "down"
-    try:
+    with broker_unreachable():
         response = post_rows(
             "responses", [{"team": "alpha", "score": 9, "submitted_at": "2026-02-02 10:00"}]
         )
-    finally:
-        app.conf.broker_url = broker
-        app.conf.task_always_eager = True
     assert response.status_code == 200
     assert DirtyMark.objects.count() == 1 and not Rollup.objects.exists()
     sweep_dirty_rollups()  # Redis is back; beat runs the sweeper

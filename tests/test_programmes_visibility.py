@@ -296,3 +296,22 @@ def test_membership_form_with_a_missing_person_is_a_form_error_not_a_crash(org):
     from programmes.models import Membership
 
     Membership(team=org.team_a, is_lead=True).clean()  # no exception
+
+
+def test_contact_emails_are_for_the_team_lead_and_management_only(org):
+    from django.utils import timezone
+
+    from feedback.models import Response
+
+    answer = Response.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        score=2,
+        submitted_at=timezone.now(),
+        source="form",
+        contact_email="klant@example.org",
+    )
+    assert visibility.can_see_contact_email(org.lead, answer)
+    assert visibility.can_see_contact_email(org.manager, answer)
+    for person in (org.employee, org.hr, org.employee_b, org.other_manager):
+        assert not visibility.can_see_contact_email(person, answer), person

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from feedback.synthetic import generate_rows, store_generated
 from programmes.models import Organisation
 
+MAX_DAYS = 3650  # feedback is accepted from 2000 on; ten years back is plenty
+
 
 class Command(BaseCommand):
     help = (
@@ -25,8 +27,10 @@ class Command(BaseCommand):
         organisation = Organisation.objects.filter(slug=org).first()
         if organisation is None:
             raise CommandError(f"No organisation with slug '{org}'.")
-        if responses < 0 or interactions < 0 or days < 1:
-            raise CommandError("--responses and --interactions must be ≥ 0 and --days ≥ 1.")
+        if responses < 0 or interactions < 0 or not 1 <= days <= MAX_DAYS:
+            raise CommandError(
+                f"--responses and --interactions must be ≥ 0, --days from 1 to {MAX_DAYS}."
+            )
         if not organisation.teams.exists():
             raise CommandError(f"Organisation '{org}' has no teams to give feedback to.")
         started = time.perf_counter()
