@@ -14,7 +14,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from feedback import rollups
-from feedback.models import Interaction, Response
+from feedback.models import Interaction, Response, Source
+from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator
 from feedback.themes import ThemeMatcher
 
@@ -274,6 +275,39 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
 
 
 STORE = {"responses": store_responses, "interactions": store_interactions}
+
+
+def store_survey_answer(link, *, score, comment, email, submission, language) -> StoreResult:
+    """A customer's answer from the public form: redacted, the e-mail kept only as given with
+    consent (and hashed as the customer's reference), once per form shown."""
+    organisation = link.organisation
+    row = {
+        "team_id": link.team_id,
+        "score": score,
+        "comment": redact(comment.strip()),
+        "customer_hash": customer_hash(organisation.customer_ref_secret, email),
+        "submitted_at": timezone.now(),
+        "external_id": f"form:{submission}",  # a double click or a reload counts once
+        "survey_link_id": link.pk,
+        "language": language,
+        "contact_email": email,
+    }
+    return store_responses(organisation, [row], source=Source.FORM)
+
+
+def store_complaint(team, *, occurred_at, customer_ref, note, logged_by) -> StoreResult:
+    """A complaint a team lead logs by hand: an interaction that went wrong."""
+    organisation = team.organisation
+    row = {
+        "team_id": team.pk,
+        "customer_hash": customer_hash(organisation.customer_ref_secret, customer_ref),
+        "occurred_at": occurred_at,
+        "is_error": True,
+        "note": redact(note),
+        "external_id": None,
+        "created_by_id": logged_by.pk,
+    }
+    return store_interactions(organisation, [row], source=Source.MANUAL)
 
 
 def validate_and_store(organisation, kind: str, rows, *, source: str, first_row: int = 1):

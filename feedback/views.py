@@ -22,8 +22,7 @@ from django_ratelimit.core import is_ratelimited
 
 from feedback import ingest, tasks
 from feedback.forms import ComplaintForm, ImportForm, SurveyForm, SurveyLinkForm, ThemeForm
-from feedback.models import ImportJob, Source, SurveyLink
-from feedback.privacy import customer_hash, redact
+from feedback.models import ImportJob, SurveyLink
 from programmes import visibility
 
 # --- The customer's survey form (public) --------------------------------------------------------
@@ -66,31 +65,21 @@ def survey(request, token):
         form = SurveyForm(request.POST)
         if form.is_valid():
             if not form.cleaned_data["website"]:  # the honeypot stayed empty: a person
-                _store_survey_answer(link, form.cleaned_data)
+                data = form.cleaned_data
+                ingest.store_survey_answer(
+                    link,
+                    score=data["score"],
+                    comment=data["comment"],
+                    email=data["email"],
+                    submission=data["submission"],
+                    language=get_language() or "",
+                )
             return redirect("feedback:survey_thanks", token=link.token)
         status = 400
     else:
         form = SurveyForm(initial={"submission": uuid.uuid4().hex})
         status = 200
     return render(request, "feedback/survey.html", context | {"form": form}, status=status)
-
-
-def _store_survey_answer(link, data):
-    row = {
-        "team_id": link.team_id,
-        "score": data["score"],
-        "comment": redact(data["comment"].strip()),
-        "customer_hash": customer_hash(link.organisation.customer_ref_secret, data["email"])
-        if data["email"]
-        else "",
-        "submitted_at": timezone.now(),
-        # The form's one-time id makes double clicks and reloads count once.
-        "external_id": f"form:{data['submission']}",
-        "survey_link_id": link.pk,
-        "language": get_language() or "",
-        "contact_email": data["email"],
-    }
-    ingest.store_responses(link.organisation, [row], source=Source.FORM)
 
 
 @require_safe
@@ -192,17 +181,13 @@ def complaint_create(request, slug):
             form = ComplaintForm(request.POST)
             if form.is_valid():
                 data = form.cleaned_data
-                secret = team.organisation.customer_ref_secret
-                row = {
-                    "team_id": team.pk,
-                    "customer_hash": customer_hash(secret, data["customer_ref"]),
-                    "occurred_at": data["occurred_at"],
-                    "is_error": True,
-                    "note": redact(data["note"]),
-                    "external_id": None,
-                    "created_by_id": request.user.pk,
-                }
-                ingest.store_interactions(team.organisation, [row], source=Source.MANUAL)
+                ingest.store_complaint(
+                    team,
+                    occurred_at=data["occurred_at"],
+                    customer_ref=data["customer_ref"],
+                    note=data["note"],
+                    logged_by=request.user,
+                )
                 messages.success(request, _("The complaint is logged."))
                 return redirect("programmes:team_detail", slug=team.slug)
             status = 400

@@ -23,6 +23,10 @@ def navigation(request):
         items.append((reverse("feedback:imports"), _("Import"), "imports"))
     if visibility.can_manage_tokens(user):
         items.append((reverse("programmes:tokens"), _("Integrations"), "tokens"))
+    if visibility.can_manage_programme(user):
+        items.append(
+            (reverse("programmes:organisation_settings"), _("Settings"), "organisation_settings")
+        )
     current = request.path
     return {
         "nav_items": [

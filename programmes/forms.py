@@ -1,9 +1,13 @@
 """Forms for people: validation and the messages they see."""
 
+import zoneinfo
+
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from programmes.models import Organisation
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -28,3 +32,23 @@ class IntegrationTokenForm(forms.Form):
         if not name:
             raise forms.ValidationError(_("Give the token a name."))
         return name
+
+
+class OrganisationSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Days, weeks, months and quarters of the figures follow this time zone."),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "time_zone", "min_responses", "min_group_size", "contact_retention_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = sorted(zoneinfo.available_timezones())
+        self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
+        self.fields["min_responses"].min_value = 1
+        self.fields["min_group_size"].min_value = 3
+        self.fields["contact_retention_days"].min_value = 1
+        self.fields["contact_retention_days"].max_value = 730

@@ -8,12 +8,12 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
 from programmes import login_throttling, visibility
-from programmes.forms import IntegrationTokenForm, PasswordResetForm
+from programmes.forms import IntegrationTokenForm, OrganisationSettingsForm, PasswordResetForm
 from programmes.models import IntegrationToken, Membership, User
 
 
@@ -147,6 +147,24 @@ def token_revoke(request, pk):
     token.revoke()
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("programmes:tokens")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@visibility.allowed_if(visibility.can_manage_programme)
+def organisation_settings(request):
+    organisation = request.user.organisation
+    form = OrganisationSettingsForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The settings are saved."))
+        return redirect("programmes:organisation_settings")
+    return render(
+        request,
+        "programmes/organisation_settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 class LoginView(auth_views.LoginView):

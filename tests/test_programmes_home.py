@@ -74,3 +74,27 @@ def test_team_page_query_count_does_not_grow_with_members(
     client.force_login(org.employee)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("programmes:team_detail", args=["alpha"])).status_code == 200
+
+
+def test_management_sets_the_retention_of_contact_emails_and_other_settings(client, org):
+    client.force_login(org.manager)
+    data = {
+        "name": "Acme",
+        "time_zone": "Europe/Brussels",
+        "min_responses": 40,
+        "min_group_size": 6,
+        "contact_retention_days": 30,
+    }
+    assert client.post(reverse("programmes:organisation_settings"), data).status_code == 302
+    org.organisation.refresh_from_db()
+    assert (org.organisation.contact_retention_days, org.organisation.time_zone) == (
+        30,
+        "Europe/Brussels",
+    )
+    bad = client.post(
+        reverse("programmes:organisation_settings"),
+        data | {"contact_retention_days": 0, "time_zone": "Mars/Olympus"},
+    )
+    assert bad.status_code == 400
+    org.organisation.refresh_from_db()
+    assert org.organisation.contact_retention_days == 30

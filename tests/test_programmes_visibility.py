@@ -117,6 +117,7 @@ TEAM_MANAGERS_POST = {"manager": 302, "lead": 302, "hr": 403, "employee": 403}
 MANAGEMENT = {"manager": 200, "other_manager": 200}
 
 EXPECTED |= {
+    "programmes:organisation_settings": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "feedback:survey": ("get", lambda o: [o.link.token], PUBLIC),
     "feedback:survey_thanks": ("get", lambda o: [o.link.token], PUBLIC),
     # A team's links: its lead and management; HR and members see the team but may not manage.
