@@ -64,7 +64,7 @@ def as_csv(rows, columns) -> bytes:
     return buffer.getvalue().encode()
 
 
-def bench_ingest(responses: int, seed: int = 11) -> dict:
+def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
     """Import ``responses`` rows from a CSV file (parse, validate, hash, redact, tag, COPY)
     beside a bare COPY of the very rows it stored, into a table shaped like the real one."""
     if connection.vendor != "postgresql":
@@ -114,7 +114,8 @@ def bench_ingest(responses: int, seed: int = 11) -> dict:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_copy")
-        clear(organisation)
+        if not keep:
+            clear(organisation)
     return {
         "rows": responses,
         "ingest_seconds": round(ingest_seconds, 3),
@@ -123,4 +124,71 @@ def bench_ingest(responses: int, seed: int = 11) -> dict:
         "copy_rows_per_second": round(responses / copy_seconds),
         "speed_ratio_to_copy": round(copy_seconds / ingest_seconds, 3),
         "target": "speed_ratio_to_copy >= 0.5",
+    }
+
+
+BARE_GROUP_BY = """
+SELECT team_id, (moment AT TIME ZONE %(tz)s)::date, count(*), count(score),
+       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
+FROM (SELECT team_id, score, submitted_at AS moment FROM feedback_response
+      WHERE organisation_id = %(org)s) raw
+GROUP BY 1, 2
+"""
+BARE_GROUP_BY_INTERACTIONS = """
+SELECT team_id, (occurred_at AT TIME ZONE %(tz)s)::date, count(*),
+       count(*) FILTER (WHERE is_error), count(DISTINCT customer_hash)
+FROM feedback_interaction WHERE organisation_id = %(org)s
+GROUP BY 1, 2
+"""
+
+
+def bench_rollups(interactions: int, seed: int = 12) -> dict:
+    """With the responses of ``bench_ingest(keep=True)`` in place, plus ``interactions``:
+    a full rebuild beside one bare GROUP BY per raw table over the same rows, and the time
+    a worker needs to bring the rollups up to date after one new response."""
+    from feedback import rollups
+    from feedback.synthetic import store_generated
+
+    organisation = bench_organisation()
+    _, rows = generate_rows(
+        organisation, responses=0, interactions=interactions, days=365, seed=seed
+    )
+    with tasks_sent_not_run():
+        store_generated(organisation, "interactions", rows)
+    params = {"org": organisation.pk, "tz": organisation.time_zone}
+    try:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(BARE_GROUP_BY, params)
+            cursor.fetchall()
+            cursor.execute(BARE_GROUP_BY_INTERACTIONS, params)
+            cursor.fetchall()
+        group_by_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        written = rollups.rebuild(organisation)
+        rebuild_seconds = time.perf_counter() - started
+
+        one = generate_rows(organisation, responses=1, interactions=0, days=1, seed=seed + 1)[0]
+        with tasks_sent_not_run():
+            import_file(organisation, "responses", as_csv(one, list(one[0])), "one.csv")
+        started = time.perf_counter()
+        rollups.recompute_dirty(organisation)
+        incremental_seconds = time.perf_counter() - started
+        responses = Response.objects.filter(organisation=organisation).count()
+    finally:
+        clear(organisation)
+        from feedback.models import Rollup, ThemeRollup
+
+        Rollup.objects.filter(organisation=organisation).delete()
+        ThemeRollup.objects.filter(organisation=organisation).delete()
+    return {
+        "responses": responses,
+        "interactions": interactions,
+        "rollup_rows": written,
+        "group_by_seconds": round(group_by_seconds, 3),
+        "rebuild_seconds": round(rebuild_seconds, 3),
+        "rebuild_ratio_to_group_by": round(rebuild_seconds / group_by_seconds, 2),
+        "rebuild_target": "rebuild_ratio_to_group_by <= 1.5",
+        "incremental_seconds_after_one_response": round(incremental_seconds, 3),
     }

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from feedback import periods
+from feedback import periods, rollups_sql
 from feedback.models import DirtyMark, Interaction, Response, Rollup, ThemeRollup
 
 COUNT_FIELDS = [
@@ -259,7 +259,10 @@ def rebuild(organisation) -> int:
             with connection.cursor() as cursor:
                 cursor.execute("LOCK TABLE feedback_rollup IN SHARE ROW EXCLUSIVE MODE")
         DirtyMark.objects.filter(organisation=organisation).delete()
-        counts, themes = compute_all(organisation)
+        if connection.vendor == "postgresql":
+            counts, themes = rollups_sql.compute_all(organisation)
+        else:
+            counts, themes = compute_all(organisation)
         Rollup.objects.filter(organisation=organisation).delete()
         ThemeRollup.objects.filter(organisation=organisation).delete()
         Rollup.objects.bulk_create(
