@@ -107,6 +107,12 @@ class ResponseQuerySet(models.QuerySet):
     def for_team(self, team):
         return self.filter(team=team)
 
+    def contact_emails_past_retention(self, organisation, now):
+        cutoff = now - timezone.timedelta(days=organisation.contact_retention_days)
+        return self.filter(organisation=organisation, created_at__lt=cutoff).exclude(
+            contact_email=""
+        )
+
 
 class Response(models.Model):
     """One customer's answer: a 0–10 score and/or a comment, for one team."""

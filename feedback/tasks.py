@@ -55,12 +55,8 @@ def purge_contact_emails() -> int:
     now = timezone.now()
     forgotten = 0
     for organisation in Organisation.objects.only("pk", "contact_retention_days"):
-        cutoff = now - timezone.timedelta(days=organisation.contact_retention_days)
-        forgotten += (
-            Response.objects.filter(organisation=organisation, created_at__lt=cutoff)
-            .exclude(contact_email="")
-            .update(contact_email="")
-        )
+        expired = Response.objects.contact_emails_past_retention(organisation, now)
+        forgotten += expired.update(contact_email="")
     return forgotten
 
 
