@@ -32,7 +32,12 @@ class StoreResult:
 
 def _local_day(organisation):
     zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    return lambda moment: moment.astimezone(zone).date()
+
+    def day(moment):
+        # Most times arrive without an offset and so already on the organisation's clock.
+        return moment.date() if moment.tzinfo is zone else moment.astimezone(zone).date()
+
+    return day
 
 
 def _new_rows(model, organisation, rows):
@@ -84,6 +89,42 @@ def _copy_text(value) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(COPY_ESCAPES)
+    return text
+
+
+NULL = "\\N"
+
+
+def _response_line(record) -> str:
+    """One response in COPY's text format, written out field by field (the hot path of bulk
+    ingest: much faster than formatting value by value)."""
+    (org, team, score, comment, ref, when, external_id, source, link, language, email, now) = record
+    score = NULL if score is None else score
+    external_id = NULL if external_id is None else _escape(external_id)
+    link = NULL if link is None else link
+    return (
+        f"{org}\t{team}\t{score}\t{_escape(comment)}\t{ref}\t{when.isoformat()}\t"
+        f"{external_id}\t{source}\t{link}\t{_escape(language)}\t{_escape(email)}\t{now}"
+    )
+
+
+def _copy_lines(table: str, columns: list[str], lines) -> None:
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            batch = []
+            for line in lines:
+                batch.append(line)
+                if len(batch) == COPY_BATCH:
+                    copy.write("\n".join(batch) + "\n")
+                    batch = []
+            if batch:
+                copy.write("\n".join(batch) + "\n")
 
 
 def _copy(table: str, columns: list[str], tuples) -> None:
@@ -165,6 +206,8 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     if not fresh:
         return result
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        now = now.isoformat()  # written as text by _response_line
     day = _local_day(organisation)
     records = []
     for row in fresh:
@@ -190,14 +233,17 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     if connection.vendor == "postgresql":
         table = Response._meta.db_table
         tagged = [i for i, found in enumerate(themes) if found]
-        plain = [records[i] for i, found in enumerate(themes) if not found]
-        _copy(table, RESPONSE_FIELDS, plain)
+        _copy_lines(
+            table,
+            RESPONSE_FIELDS,
+            (_response_line(records[i]) for i, found in enumerate(themes) if not found),
+        )
         if tagged:
             ids = _reserve_ids(table, len(tagged))
-            _copy(
+            _copy_lines(
                 table,
                 ["id", *RESPONSE_FIELDS],
-                ((pk, *records[i]) for pk, i in zip(ids, tagged, strict=True)),
+                (f"{pk}\t{_response_line(records[i])}" for pk, i in zip(ids, tagged, strict=True)),
             )
             _copy(
                 through._meta.db_table,

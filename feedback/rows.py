@@ -55,6 +55,8 @@ def _field_text(value, number, field, errors) -> str:
     cannot be stored (lone surrogates from JSON)."""
     if value is None:
         return ""
+    if type(value) is str and value.isascii():  # the common case, checked fastest
+        return value.replace("\x00", "").strip() if "\x00" in value else value.strip()
     if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
         errors.append(RowError(number, field, _("Must be text.")))
         return ""
@@ -190,7 +192,7 @@ class RowValidator:
             return None, _("Too long ago: dates from 2000 on.")
         if moment > self.latest:
             return None, _("In the future.")
-        return moment.astimezone(dt.UTC), None
+        return moment, None  # aware; stored as the same instant whatever its offset
 
 
 def parse_score(value):
