@@ -45,32 +45,34 @@ GROUP BY {ALL_SETS}
 
 # Distinct customers per scope and period, and those served in that scope before it began.
 CUSTOMERS = """
-WITH served AS (
-    SELECT team_id, customer_hash, occurred_at, occurred_at AT TIME ZONE %(tz)s AS local
+WITH day_visits AS (
+    SELECT DISTINCT team_id, customer_hash, (occurred_at AT TIME ZONE %(tz)s)::date AS day
     FROM feedback_interaction
     WHERE organisation_id = %(org)s AND customer_hash <> ''
 ),
 first_in_team AS (
-    SELECT team_id, customer_hash, min(occurred_at) AS first_at FROM served GROUP BY 1, 2
+    SELECT team_id, customer_hash, min(day) AS first_day FROM day_visits GROUP BY 1, 2
 ),
 first_anywhere AS (
-    SELECT customer_hash, min(occurred_at) AS first_at FROM served GROUP BY 1
+    SELECT customer_hash, min(first_day) AS first_day FROM first_in_team GROUP BY 1
 ),
 visits AS (
-    SELECT DISTINCT team_id, customer_hash, kind, date_trunc(kind, local)::date AS start
-    FROM served CROSS JOIN (VALUES ('day'), ('week'), ('month'), ('quarter')) AS kinds (kind)
+    SELECT team_id, customer_hash, 'day' AS kind, day AS start FROM day_visits
+    UNION
+    SELECT team_id, customer_hash, kind, date_trunc(kind, day)::date
+    FROM day_visits CROSS JOIN (VALUES ('week'), ('month'), ('quarter')) AS kinds (kind)
 )
-SELECT v.team_id, v.kind, v.start, count(*),
-       count(*) FILTER (WHERE f.first_at < (v.start::timestamp AT TIME ZONE %(tz)s))
+SELECT v.team_id, v.kind, v.start, count(*), count(*) FILTER (WHERE f.first_day < v.start)
 FROM visits v JOIN first_in_team f USING (team_id, customer_hash)
 GROUP BY 1, 2, 3
 UNION ALL
-SELECT NULL, v.kind, v.start, count(*),
-       count(*) FILTER (WHERE f.first_at < (v.start::timestamp AT TIME ZONE %(tz)s))
+SELECT NULL, v.kind, v.start, count(*), count(*) FILTER (WHERE f.first_day < v.start)
 FROM (SELECT DISTINCT customer_hash, kind, start FROM visits) v
 JOIN first_anywhere f USING (customer_hash)
 GROUP BY 2, 3
 """
+# Served before the period began <=> first served on an earlier local day, since periods
+# start at local midnight: so whole days are compared, never timestamps.
 
 THEMES = f"""
 SELECT team_id, d, w, m, q, GROUPING(team_id), theme_id,
