@@ -59,67 +59,92 @@ def _scope_filter(organisation, team_id):
     return scope & Q(team_id=team_id) if team_id is not None else scope
 
 
-def compute(organisation, team_id, kind, start) -> tuple[dict, dict]:
-    """The counts of one scope and period straight from the raw rows, and its theme counts."""
+RESPONSE_PART = "responses"
+INTERACTION_PART = "interactions"
+BOTH = frozenset({RESPONSE_PART, INTERACTION_PART})
+RESPONSE_FIELDS = COUNT_FIELDS[:5]
+INTERACTION_FIELDS = COUNT_FIELDS[5:]
+
+
+def compute(organisation, team_id, kind, start, parts=BOTH) -> tuple[dict, dict | None]:
+    """The counts of one scope and period straight from the raw rows, and its theme counts.
+
+    ``parts`` limits the work to what changed: new responses leave the interaction counts as
+    they were (and the other way round), so only the counts of those parts are returned;
+    themes are None when the responses were not recomputed."""
     zone = zoneinfo.ZoneInfo(organisation.time_zone)
     since, until = periods.bounds(start, kind, zone)
     scope = _scope_filter(organisation, team_id)
-    responses = Response.objects.filter(scope, submitted_at__gte=since, submitted_at__lt=until)
-    counts = responses.aggregate(
-        responses=Count("score"),
-        promoters=Count("pk", filter=Q(score__gte=9)),
-        passives=Count("pk", filter=Q(score__gte=7, score__lte=8)),
-        detractors=Count("pk", filter=Q(score__lte=6)),
-        comments=Count("pk", filter=~Q(comment="")),
-    )
-    interactions = Interaction.objects.filter(scope, occurred_at__gte=since, occurred_at__lt=until)
-    counts |= interactions.aggregate(
-        interactions=Count("pk"),
-        errors=Count("pk", filter=Q(is_error=True)),
-        customers=Count("customer_hash", distinct=True, filter=~Q(customer_hash="")),
-    )
-    served_before = Interaction.objects.filter(
-        scope, customer_hash=OuterRef("customer_hash"), occurred_at__lt=since
-    )
-    counts["returning_customers"] = (
-        interactions.exclude(customer_hash="")
-        .filter(Exists(served_before))
-        .values("customer_hash")
-        .distinct()
-        .count()
-    )
-    through = Response.themes.through
-    themes = {
-        row["theme_id"]: (row["mentions"], row["detractor_mentions"])
-        for row in through.objects.filter(response__in=responses)
-        .values("theme_id")
-        .annotate(
-            mentions=Count("pk"),
-            detractor_mentions=Count("pk", filter=Q(response__score__lte=6)),
+    counts, themes = {}, None
+    if RESPONSE_PART in parts:
+        responses = Response.objects.filter(scope, submitted_at__gte=since, submitted_at__lt=until)
+        counts |= responses.aggregate(
+            responses=Count("score"),
+            promoters=Count("pk", filter=Q(score__gte=9)),
+            passives=Count("pk", filter=Q(score__gte=7, score__lte=8)),
+            detractors=Count("pk", filter=Q(score__lte=6)),
+            comments=Count("pk", filter=~Q(comment="")),
         )
-    }
+        through = Response.themes.through
+        themes = {
+            row["theme_id"]: (row["mentions"], row["detractor_mentions"])
+            for row in through.objects.filter(response__in=responses)
+            .values("theme_id")
+            .annotate(
+                mentions=Count("pk"),
+                detractor_mentions=Count("pk", filter=Q(response__score__lte=6)),
+            )
+        }
+    if INTERACTION_PART in parts:
+        interactions = Interaction.objects.filter(
+            scope, occurred_at__gte=since, occurred_at__lt=until
+        )
+        counts |= interactions.aggregate(
+            interactions=Count("pk"),
+            errors=Count("pk", filter=Q(is_error=True)),
+            customers=Count("customer_hash", distinct=True, filter=~Q(customer_hash="")),
+        )
+        served_before = Interaction.objects.filter(
+            scope, customer_hash=OuterRef("customer_hash"), occurred_at__lt=since
+        )
+        counts["returning_customers"] = (
+            interactions.exclude(customer_hash="")
+            .filter(Exists(served_before))
+            .values("customer_hash")
+            .distinct()
+            .count()
+        )
     return counts, themes
 
 
 def store(organisation, team_id, kind, start, counts, themes) -> None:
-    """Replace the rollup rows of one scope and period (none when nothing happened)."""
+    """Replace the rollup rows of one scope and period with what was recomputed (the counts
+    given, and the themes unless None); no row when nothing happened."""
     key = {"organisation": organisation, "team_id": team_id, "kind": kind, "period_start": start}
-    ThemeRollup.objects.filter(**key).delete()
-    ThemeRollup.objects.bulk_create(
-        [
-            ThemeRollup(**key, theme_id=theme_id, mentions=m, detractor_mentions=d)
-            for theme_id, (m, d) in themes.items()
-        ]
-    )
-    if not any(counts.values()):
-        Rollup.objects.filter(**key).delete()
+    if themes is not None:
+        ThemeRollup.objects.filter(**key).delete()
+        ThemeRollup.objects.bulk_create(
+            [
+                ThemeRollup(**key, theme_id=theme_id, mentions=m, detractor_mentions=d)
+                for theme_id, (m, d) in themes.items()
+            ]
+        )
+    existing = Rollup.objects.filter(**key).first()
+    full = dict.fromkeys(COUNT_FIELDS, 0)
+    if existing is not None:
+        full.update({name: getattr(existing, name) for name in COUNT_FIELDS})
+    full.update(counts)
+    if not any(full.values()):
+        if existing is not None:
+            existing.delete()
         return
-    updated = Rollup.objects.filter(**key).update(**counts, updated_at=timezone.now())
-    if not updated:
-        Rollup.objects.create(**key, **counts)
+    if existing is None:
+        Rollup.objects.create(**key, **full)
+    else:
+        Rollup.objects.filter(pk=existing.pk).update(**full, updated_at=timezone.now())
 
 
-def recompute(organisation, team_id, kind, start) -> None:
+def recompute(organisation, team_id, kind, start, parts=BOTH) -> None:
     """Recompute one scope and period in a transaction of its own.
 
     On PostgreSQL, workers take turns per scope (an advisory lock held until commit), and each
@@ -132,7 +157,7 @@ def recompute(organisation, team_id, kind, start) -> None:
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)", [organisation.pk, team_id or 0]
                 )
-        counts, themes = compute(organisation, team_id, kind, start)
+        counts, themes = compute(organisation, team_id, kind, start, parts)
         store(organisation, team_id, kind, start, counts, themes)
 
 
@@ -140,20 +165,22 @@ def local_today(organisation) -> dt.date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(organisation.time_zone)).date()
 
 
-def affected_periods(organisation, marks) -> set:
-    """(team id or None, kind, start) of every period the marked days fall in, and for
-    interaction marks every later period up to today."""
+def affected_periods(organisation, marks) -> dict:
+    """{(team id or None, kind, start): parts to recompute} for every period the marked days
+    fall in, and for interaction marks every later period up to today."""
     today = local_today(organisation)
-    wanted = set()
+    wanted = {}
     for mark in marks:
+        # Interactions are marked "later periods too"; responses only their own day.
+        part = INTERACTION_PART if mark.later_periods else RESPONSE_PART
         for kind in periods.KINDS:
             if mark.later_periods:
                 starts = periods.starts_between(mark.day, max(today, mark.day), kind)
             else:
                 starts = [periods.period_start(mark.day, kind)]
             for start in starts:
-                wanted.add((mark.team_id, kind, start))
-                wanted.add((None, kind, start))
+                for key in ((mark.team_id, kind, start), (None, kind, start)):
+                    wanted[key] = wanted.get(key, frozenset()) | {part}
     return wanted
 
 
@@ -171,8 +198,8 @@ def recompute_dirty(organisation, *, limit: int = 500) -> int:
         # A backfill touching many periods: one pass over the rows beats a query per period.
         rebuild(organisation)
         return len(marks)
-    for team_id, kind, start in sorted(wanted, key=lambda k: (k[0] or 0, k[1], k[2])):
-        recompute(organisation, team_id, kind, start)
+    for key in sorted(wanted, key=lambda k: (k[0] or 0, k[1], k[2])):
+        recompute(organisation, *key, parts=wanted[key])
     for mark in marks:
         DirtyMark.objects.filter(pk=mark.pk, token=mark.token).delete()
     return len(marks)

@@ -33,10 +33,17 @@ def sweep_stale_imports() -> int:
 
 
 def enqueue_import(job_id: int) -> None:
+    send(run_import, job_id)
+
+
+def send(task, *args) -> bool:
+    """Queue a task without letting a broker outage fail the request that asked for it."""
     try:
-        run_import.apply_async((job_id,), retry=False)
+        task.apply_async(args, retry=False)
     except Exception:
-        logger.warning("could not enqueue import %s; the sweeper will try again", job_id)
+        logger.warning("could not queue %s%s; it will be retried", task.name, args)
+        return False
+    return True
 
 
 @shared_task(acks_late=True)

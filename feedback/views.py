@@ -255,7 +255,7 @@ def theme_delete(request, pk):
 
 
 def _retag_after_commit(organisation):
-    transaction.on_commit(lambda: tasks.retag_comments.delay(organisation.pk))
+    transaction.on_commit(lambda: tasks.send(tasks.retag_comments, organisation.pk))
 
 
 # --- Imports -------------------------------------------------------------------------------------
