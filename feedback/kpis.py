@@ -23,6 +23,7 @@ def _change(change: metrics.Change) -> dict | None:
     if change.delta is None:
         return None
     return {
+        "signed": f"{change.delta:+.0f}",  # for people: "+8", "-3"
         "delta": round(change.delta, 1),
         "low": round(change.low, 1),
         "high": round(change.high, 1),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
+from feedback import kpis, periods
 from programmes import login_throttling, visibility
 from programmes.forms import IntegrationTokenForm, OrganisationSettingsForm, PasswordResetForm
 from programmes.models import IntegrationToken, Membership, User
@@ -62,11 +63,14 @@ def team_detail(request, slug):
     memberships = team.memberships.select_related("user").order_by(
         "-is_lead", "user__first_name", "user__last_name"
     )
+    previous, current = kpis.series(team.organisation, team=team, kind=periods.MONTH, last=2)
     return render(
         request,
         "programmes/team_detail.html",
         {
             "team": team,
+            "current": current,
+            "previous": previous,
             "memberships": memberships,
             "can_manage": visibility.can_manage_team(request.user, team),
             "can_see_comments": visibility.can_see_team_comments(request.user, team),

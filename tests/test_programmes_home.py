@@ -98,3 +98,38 @@ def test_management_sets_the_retention_of_contact_emails_and_other_settings(clie
     assert bad.status_code == 400
     org.organisation.refresh_from_db()
     assert org.organisation.contact_retention_days == 30
+
+
+def test_team_page_shows_this_months_figures_from_the_rollups(
+    client, org, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from feedback.ingest import store_responses
+
+    now = timezone.now()
+    rows = [
+        {
+            "team_id": org.team_a.pk,
+            "score": score,
+            "comment": "",
+            "customer_hash": "",
+            "submitted_at": now,
+            "external_id": None,
+        }
+        for score in (10, 10, 9, 3)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        store_responses(org.organisation, rows, source="api")
+    client.force_login(org.employee)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("programmes:team_detail", args=["alpha"])).content.decode()
+    assert "This month" in page
+    assert "4 scores" in page and "too few to go by" in page
+    assert '<p class="tile-value">50</p>' in page  # (3 − 1) / 4 = 50
+
+
+def test_team_page_without_feedback_says_so(client, org):
+    client.force_login(org.employee)
+    page = client.get(reverse("programmes:team_detail", args=["alpha"])).content.decode()
+    assert "No scores yet this month." in page
