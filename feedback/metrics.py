@@ -29,12 +29,19 @@ class Estimate:
         return (self.high - self.low) / 2
 
 
-def is_promoter(score: int) -> bool:
-    return score >= 9
+# Promoters score 9–10, passives 7–8, detractors 0–6: rollups (ORM, Python and SQL) all
+# count with these two numbers.
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
 
 
-def is_detractor(score: int) -> bool:
-    return score <= 6
+def category(score: int) -> str:
+    """ "promoters", "passives" or "detractors": the rollup field a score counts in."""
+    if score >= PROMOTER_MIN:
+        return "promoters"
+    if score <= DETRACTOR_MAX:
+        return "detractors"
+    return "passives"
 
 
 def nps(promoters: int, passives: int, detractors: int, *, min_responses=MIN_RESPONSES):

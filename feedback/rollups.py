@@ -16,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from feedback import periods, rollups_sql
+from feedback.metrics import DETRACTOR_MAX, PROMOTER_MIN, category
 from feedback.models import DirtyMark, Interaction, Response, Rollup, ThemeRollup
 
 COUNT_FIELDS = [
@@ -80,9 +81,9 @@ def compute(organisation, team_id, kind, start, parts=BOTH) -> tuple[dict, dict 
         responses = Response.objects.filter(scope, submitted_at__gte=since, submitted_at__lt=until)
         counts |= responses.aggregate(
             responses=Count("score"),
-            promoters=Count("pk", filter=Q(score__gte=9)),
-            passives=Count("pk", filter=Q(score__gte=7, score__lte=8)),
-            detractors=Count("pk", filter=Q(score__lte=6)),
+            promoters=Count("pk", filter=Q(score__gte=PROMOTER_MIN)),
+            passives=Count("pk", filter=Q(score__gt=DETRACTOR_MAX, score__lt=PROMOTER_MIN)),
+            detractors=Count("pk", filter=Q(score__lte=DETRACTOR_MAX)),
             comments=Count("pk", filter=~Q(comment="")),
         )
         through = Response.themes.through
@@ -92,7 +93,7 @@ def compute(organisation, team_id, kind, start, parts=BOTH) -> tuple[dict, dict 
             .values("theme_id")
             .annotate(
                 mentions=Count("pk"),
-                detractor_mentions=Count("pk", filter=Q(response__score__lte=6)),
+                detractor_mentions=Count("pk", filter=Q(response__score__lte=DETRACTOR_MAX)),
             )
         }
     if INTERACTION_PART in parts:
@@ -233,12 +234,7 @@ def compute_all(organisation):
             row = counts.setdefault(key, _empty())
             if score is not None:
                 row["responses"] += 1
-                if score >= 9:
-                    row["promoters"] += 1
-                elif score >= 7:
-                    row["passives"] += 1
-                else:
-                    row["detractors"] += 1
+                row[category(score)] += 1
             if comment:
                 row["comments"] += 1
     through = Response.themes.through
@@ -248,7 +244,7 @@ def compute_all(organisation):
         team_id, moment, score = scores[response_id]
         for key in keys(team_id, moment):
             mentions, detractors = themes.setdefault(key, {}).get(theme_id, (0, 0))
-            is_detractor = score is not None and score <= 6
+            is_detractor = score is not None and category(score) == "detractors"
             themes[key][theme_id] = (mentions + 1, detractors + is_detractor)
     first_seen = {}  # (team id or None, customer) -> earliest moment
     customers = {}  # key -> set of customers

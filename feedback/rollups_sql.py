@@ -8,6 +8,7 @@ and both scopes (team, whole organisation) at once with GROUPING SETS.
 from django.db import connection
 
 from feedback import periods
+from feedback.metrics import DETRACTOR_MAX, PROMOTER_MIN
 
 # Local time, and the start of its day, ISO week, month and quarter.
 LOCAL_PERIODS = """
@@ -23,9 +24,9 @@ ALL_SETS = """
 RESPONSES = f"""
 SELECT team_id, d, w, m, q, GROUPING(team_id),
        count(score),
-       count(*) FILTER (WHERE score >= 9),
-       count(*) FILTER (WHERE score BETWEEN 7 AND 8),
-       count(*) FILTER (WHERE score <= 6),
+       count(*) FILTER (WHERE score >= %(promoter_min)s),
+       count(*) FILTER (WHERE score > %(detractor_max)s AND score < %(promoter_min)s),
+       count(*) FILTER (WHERE score <= %(detractor_max)s),
        count(*) FILTER (WHERE comment <> '')
 FROM (SELECT team_id, score, comment, {LOCAL_PERIODS}
       FROM (SELECT team_id, score, comment, submitted_at AS moment
@@ -77,7 +78,7 @@ GROUP BY 2, 3
 THEMES = f"""
 SELECT team_id, d, w, m, q, GROUPING(team_id), theme_id,
        count(*),
-       count(*) FILTER (WHERE score <= 6)
+       count(*) FILTER (WHERE score <= %(detractor_max)s)
 FROM (SELECT team_id, theme_id, score, {LOCAL_PERIODS}
       FROM (SELECT r.team_id, t.theme_id, r.score, r.submitted_at AS moment
             FROM feedback_response_themes t
@@ -98,7 +99,12 @@ def compute_all(organisation):
     """As ``rollups.compute_all``: ({key: counts}, {key: {theme id: (mentions, detr.)}})."""
     from feedback.rollups import COUNT_FIELDS
 
-    params = {"org": organisation.pk, "tz": organisation.time_zone}
+    params = {
+        "org": organisation.pk,
+        "tz": organisation.time_zone,
+        "promoter_min": PROMOTER_MIN,
+        "detractor_max": DETRACTOR_MAX,
+    }
     counts, themes = {}, {}
 
     def row_of(key):
