@@ -6,14 +6,13 @@ On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
 import logging
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from feedback import rollups
+from feedback import periods, rollups
 from feedback.models import Interaction, Response, Source
 from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator
@@ -28,16 +27,6 @@ class StoreResult:
     created: int = 0
     duplicates: int = 0
     touched: set = field(default_factory=set)  # (team_id, local day) pairs, for the KPI engine
-
-
-def _local_day(organisation):
-    zone = zoneinfo.ZoneInfo(organisation.time_zone)
-
-    def day(moment):
-        # Most times arrive without an offset and so already on the organisation's clock.
-        return moment.date() if moment.tzinfo is zone else moment.astimezone(zone).date()
-
-    return day
 
 
 def _new_rows(model, organisation, rows):
@@ -114,6 +103,9 @@ def _response_line(record) -> str:
 
 
 def _copy_lines(table: str, columns: list[str], lines) -> None:
+    """COPY lines already in COPY's text format, in batches."""
+    # Django does not wrap psycopg's copy(); without this a unique violation from a concurrent
+    # writer would escape as psycopg's error instead of Django's IntegrityError.
     with connection.wrap_database_errors, connection.cursor() as cursor:
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with cursor.copy(statement) as copy:
@@ -128,19 +120,8 @@ def _copy_lines(table: str, columns: list[str], lines) -> None:
 
 
 def _copy(table: str, columns: list[str], tuples) -> None:
-    # Django does not wrap psycopg's copy(); without this a unique violation from a concurrent
-    # writer would escape as psycopg's error instead of Django's IntegrityError.
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with cursor.copy(statement) as copy:
-            lines = []
-            for values in tuples:
-                lines.append("\t".join(map(_copy_text, values)))
-                if len(lines) == COPY_BATCH:
-                    copy.write("\n".join(lines) + "\n")
-                    lines = []
-            if lines:
-                copy.write("\n".join(lines) + "\n")
+    """COPY rows of values of any type."""
+    _copy_lines(table, columns, ("\t".join(map(_copy_text, values)) for values in tuples))
 
 
 def _reserve_ids(table: str, count: int) -> list[int]:
@@ -208,7 +189,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     now = timezone.now()
     if connection.vendor == "postgresql":
         now = now.isoformat()  # written as text by _response_line
-    day = _local_day(organisation)
+    day = periods.local_day(organisation.time_zone)
     records = []
     for row in fresh:
         records.append(
@@ -303,7 +284,7 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
         )
         for row in fresh
     ]
-    day = _local_day(organisation)
+    day = periods.local_day(organisation.time_zone)
     result.touched = {(row["team_id"], day(row["occurred_at"])) for row in fresh}
     if connection.vendor == "postgresql":
         _copy(Interaction._meta.db_table, INTERACTION_FIELDS, records)

@@ -4,6 +4,7 @@ import datetime as dt
 
 from feedback import metrics, periods
 from feedback.models import Rollup
+from feedback.rollups import local_today
 
 
 def _figure(estimate: metrics.Estimate) -> dict:
@@ -35,8 +36,6 @@ def series(organisation, *, team=None, kind=periods.MONTH, last=12, until: dt.da
     """The last ``last`` periods up to and including the one holding ``until`` (today)."""
     if kind not in periods.KINDS:
         raise ValueError(kind)
-    from feedback.rollups import local_today
-
     current = periods.period_start(until or local_today(organisation), kind)
     starts = [current]
     for _ in range(last - 1):

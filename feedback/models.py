@@ -101,12 +101,6 @@ class Theme(models.Model):
 
 
 class ResponseQuerySet(models.QuerySet):
-    def for_organisation(self, organisation):
-        return self.filter(organisation=organisation)
-
-    def for_team(self, team):
-        return self.filter(team=team)
-
     def contact_emails_past_retention(self, organisation, now):
         cutoff = now - timezone.timedelta(days=organisation.contact_retention_days)
         return self.filter(organisation=organisation, created_at__lt=cutoff).exclude(
@@ -158,11 +152,6 @@ class Response(models.Model):
         return f"{self.team} · {self.score} · {self.submitted_at:%Y-%m-%d}"
 
 
-class InteractionQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(team=team)
-
-
 class Interaction(models.Model):
     """A customer served by a team at a time, and whether it went wrong (complaint, error)."""
 
@@ -179,8 +168,6 @@ class Interaction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-
-    objects = InteractionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("interaction")

@@ -1,6 +1,7 @@
 """Reporting periods — day, ISO week, month, quarter — in an organisation's time zone."""
 
 import datetime as dt
+import zoneinfo
 
 DAY, WEEK, MONTH, QUARTER = "day", "week", "month", "quarter"
 KINDS = (DAY, WEEK, MONTH, QUARTER)
@@ -60,3 +61,14 @@ def label(start: dt.date, kind: str) -> str:
     if kind == MONTH:
         return f"{start:%Y-%m}"
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def local_day(time_zone: str):
+    """A function giving the local date of an aware moment in ``time_zone``."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+
+    def day(moment: dt.datetime) -> dt.date:
+        # Most times arrive without an offset and so already on the organisation's clock.
+        return moment.date() if moment.tzinfo is zone else moment.astimezone(zone).date()
+
+    return day

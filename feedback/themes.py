@@ -1,11 +1,10 @@
 """Tagging comments with the organisation's themes by their keywords."""
 
 import re
-import zoneinfo
 
 from django.db import connection, transaction
 
-from feedback import rollups
+from feedback import periods, rollups
 from feedback.models import Response, Theme
 from feedback.privacy import EMAIL_MARK, IBAN_MARK, PHONE_MARK
 
@@ -73,15 +72,10 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
             through.objects.filter(response_id__in=[row[0] for row in batch]).delete()
             through.objects.bulk_create(links)
             # Theme counts in the rollups follow the tags.
-            day = _local_day(organisation)
+            day = periods.local_day(organisation.time_zone)
             rollups.mark_dirty(
                 organisation,
                 {(team, day(when)) for _pk, _comment, team, when in batch},
                 later_periods=False,
             )
         tagged += len({link.response_id for link in links})
-
-
-def _local_day(organisation):
-    zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    return lambda moment: moment.astimezone(zone).date()

@@ -59,19 +59,12 @@ class Organisation(models.Model):
         return self.name
 
 
-class DepartmentQuerySet(models.QuerySet):
-    def in_organisation(self, organisation):
-        return self.filter(organisation=organisation)
-
-
 class Department(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="departments"
     )
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60)
-
-    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("department")

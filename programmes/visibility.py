@@ -10,7 +10,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from programmes.models import Department, IntegrationToken, Role, Team, User
+from programmes.models import IntegrationToken, Role, Team, User
 
 # The roles a person's home page and navigation are built for. A team lead is an employee
 # (or manager) who leads one of their teams.
@@ -116,13 +116,6 @@ def can_see_team_comments(user, team: Team) -> bool:
 
 def can_manage_team(user, team: Team) -> bool:
     return teams_managed_by(user).filter(pk=team.pk).exists()
-
-
-def departments_visible_to(user):
-    organisation = organisation_of(user)
-    if organisation is None:
-        return Department.objects.none()
-    return Department.objects.in_organisation(organisation)
 
 
 # --- People ------------------------------------------------------------------------------
