@@ -189,6 +189,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Koning Klant <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address links in e-mails (the weekly digest) point to.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Security headers and cookies. Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER.
 SESSION_COOKIE_HTTPONLY = True
@@ -270,6 +272,16 @@ CELERY_BEAT_SCHEDULE = {
     "purge-contact-emails": {
         "task": "feedback.tasks.purge_contact_emails",
         "schedule": timedelta(hours=6),
+    },
+    # Hourly, so a beat that was down on Monday morning still sends; each person gets a
+    # week's digest once (DigestSent), from Monday 07:00 in the organisation's time zone.
+    "weekly-digest": {
+        "task": "feedback.tasks.send_weekly_digests",
+        "schedule": timedelta(hours=1),
+    },
+    "send-pending-replies": {
+        "task": "feedback.tasks.send_pending_replies",
+        "schedule": timedelta(minutes=5),
     },
     "clear-expired-sessions": {
         "task": "programmes.tasks.clear_expired_sessions",

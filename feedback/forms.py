@@ -138,3 +138,21 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your answer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_(
+            "Mailed to the customer in the language they answered in, signed with your name. "
+            "It is kept with the comment, so your team sees the loop closed."
+        ),
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if len(body) < 10:
+            raise forms.ValidationError(_("Write a few words at least."))
+        return body

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.db.models import Q
+
 from feedback import metrics, periods
 from feedback.models import Rollup
 from feedback.rollups import local_today
@@ -32,32 +34,62 @@ def _change(change: metrics.Change) -> dict | None:
     }
 
 
-def series(organisation, *, team=None, kind=periods.MONTH, last=12, until: dt.date | None = None):
-    """The last ``last`` periods up to and including the one holding ``until`` (today)."""
+LAST = {periods.DAY: 14, periods.WEEK: 13, periods.MONTH: 12, periods.QUARTER: 8}
+
+
+def period_starts(organisation, kind, last, until: dt.date | None = None) -> list[dt.date]:
+    """The starts of the last ``last`` periods up to and including the one holding ``until``."""
     if kind not in periods.KINDS:
         raise ValueError(kind)
-    current = periods.period_start(until or local_today(organisation), kind)
-    starts = [current]
+    starts = [periods.period_start(until or local_today(organisation), kind)]
     for _ in range(last - 1):
         starts.append(periods.previous_start(starts[-1], kind))
     starts.reverse()
+    return starts
+
+
+def series(organisation, *, team=None, kind=periods.MONTH, last=12, until: dt.date | None = None):
+    """The last ``last`` periods up to and including the one holding ``until`` (today)."""
+    return series_for(organisation, [team], kind=kind, last=last, until=until)[team]
+
+
+def series_for(organisation, teams, *, kind=periods.MONTH, last=12, until=None) -> dict:
+    """{team: series} for several teams (``None`` is the whole organisation), in one query."""
+    starts = period_starts(organisation, kind, last, until)
+    team_ids = [team.pk for team in teams if team is not None]
+    scope = Q(team_id__in=team_ids)
+    if None in teams:
+        scope |= Q(team__isnull=True)
     rows = {
-        row.period_start: row
+        (row.team_id, row.period_start): row
         for row in Rollup.objects.filter(
+            scope,
             organisation=organisation,
-            team=team,
             kind=kind,
             period_start__gte=starts[0],
             period_start__lte=starts[-1],
         )
     }
-    entries, previous = [], None
-    for start in starts:
-        row = rows.get(start) or Rollup(kind=kind, period_start=start)
+    return {
+        team: entries(
+            organisation,
+            kind,
+            [rows.get((team.pk if team else None, start)) for start in starts],
+            starts,
+        )
+        for team in teams
+    }
+
+
+def entries(organisation, kind, rows, starts) -> list[dict]:
+    """One entry per period from rollup rows (``None`` where a period has none yet)."""
+    result, previous = [], None
+    for start, row in zip(starts, rows, strict=True):
+        row = row or Rollup(kind=kind, period_start=start)
         nps = metrics.nps(
             row.promoters, row.passives, row.detractors, min_responses=organisation.min_responses
         )
-        entries.append(
+        result.append(
             {
                 "period_start": start,
                 "label": periods.label(start, kind),
@@ -86,4 +118,4 @@ def series(organisation, *, team=None, kind=periods.MONTH, last=12, until: dt.da
             }
         )
         previous = row
-    return entries
+    return result

@@ -87,3 +87,27 @@ def sweep_dirty_rollups() -> int:
     """Beat's safety net: whatever a lost message or a killed worker left marked."""
     organisation_ids = DirtyMark.objects.values_list("organisation_id", flat=True).distinct()
     return sum(recompute_rollups(organisation_id) for organisation_id in list(organisation_ids))
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    from feedback import digest
+
+    return digest.send_all()
+
+
+@shared_task(acks_late=True)
+def send_reply(reply_id: int) -> bool:
+    """Mail a lead's answer to the customer, once: the row is locked and marked sent in the
+    same transaction."""
+    from feedback import replies
+
+    return replies.send(reply_id)
+
+
+@shared_task
+def send_pending_replies() -> int:
+    """Beat's safety net: answers whose task was lost (Redis down, worker killed)."""
+    from feedback import replies
+
+    return sum(replies.send(pk) for pk in replies.pending())

@@ -174,6 +174,11 @@ class User(AbstractUser):
         choices=[("en", _("English")), ("nl", _("Dutch"))],
         help_text=_("Language of e-mails; empty follows the organisation's default."),
     )
+    weekly_digest = models.BooleanField(
+        _("weekly digest"),
+        default=True,
+        help_text=_("A Monday e-mail with the team's figures and comments of the past week."),
+    )
 
     objects = KoningKlantUserManager()
 

@@ -1,5 +1,7 @@
 """Pages about the organisation: each role's home page, team pages, the board, people, tokens."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -12,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
-from feedback import kpis, periods
+from feedback import dashboards
+from feedback.models import Theme
 from programmes import login_throttling, visibility
 from programmes.forms import IntegrationTokenForm, OrganisationSettingsForm, PasswordResetForm
 from programmes.models import IntegrationToken, Membership, User
@@ -59,35 +62,96 @@ def _departments_with_teams(user):
 @login_required
 @visibility.member_required
 def team_detail(request, slug):
+    """What an employee opens every morning: the team's figures, trends and customers' words.
+
+    The period switch, the comment filters and "older comments" load by htmx into their own
+    part of the page; without JavaScript the same links load the whole page."""
     team = visibility.get_team_page_or_404(request.user, slug)
-    memberships = team.memberships.select_related("user").order_by(
-        "-is_lead", "user__first_name", "user__last_name"
-    )
-    previous, current = kpis.series(team.organisation, team=team, kind=periods.MONTH, last=2)
-    return render(
-        request,
-        "programmes/team_detail.html",
-        {
-            "team": team,
-            "current": current,
-            "previous": previous,
-            "memberships": memberships,
-            "can_manage": visibility.can_manage_team(request.user, team),
-            "can_see_comments": visibility.can_see_team_comments(request.user, team),
-        },
-    )
+    organisation = request.user.organisation  # the team's, as it is visible to them
+    kind = dashboards.chosen_kind(request.GET.get("period"))
+    can_see_comments = visibility.can_see_team_comments(request.user, team)
+    can_manage = visibility.can_manage_team(request.user, team)
+    context = {
+        "team": team,
+        "kind": kind,
+        "periods": dashboards.period_switch(kind),
+        "can_see_comments": can_see_comments,
+    }
+    target = request.htmx.target if request.htmx else None
+    if target != "feed" and not (target or "").startswith("more-"):
+        context["figures"] = dashboards.figures(organisation, team, kind)
+        if target == "figures":
+            return render(request, "programmes/partials/team_figures.html", context)
+    if can_see_comments:
+        themes = list(Theme.objects.filter(organisation=organisation))
+        feed = dashboards.FeedFilter.from_query(request.GET, themes)
+        comments, next_cursor = dashboards.comment_feed(request.user, team, feed)
+        context |= {
+            "themes": themes,
+            "feed": feed,
+            "comments": comments,
+            "next_query": urlencode(feed.query(period=kind, before=next_cursor))
+            if next_cursor
+            else "",
+            "can_answer": can_manage,
+        }
+        if target == "feed":
+            return render(request, "programmes/partials/comment_feed.html", context)
+        if (target or "").startswith("more-"):
+            return render(request, "programmes/partials/comment_items.html", context)
+    context |= {
+        "memberships": team.memberships.select_related("user").order_by(
+            "-is_lead", "user__first_name", "user__last_name"
+        ),
+        "can_manage": can_manage,
+    }
+    return render(request, "programmes/team_detail.html", context)
 
 
 @require_safe
 @login_required
 @visibility.member_required
 def board(request):
-    teams = visibility.teams_visible_to(request.user).with_member_count()
+    """Every team's figures side by side, open to everybody in the organisation: no comments."""
+    organisation = request.user.organisation
+    kind = dashboards.chosen_kind(request.GET.get("period"))
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in dashboards.BOARD_SORTS else "name"
+    descending = request.GET.get("order") == "desc"
+    teams = visibility.teams_visible_to(request.user).order_by("name")
     own = set(visibility.team_pages_visible_to(request.user).values_list("pk", flat=True))
+    columns = [
+        ("name", _("Team")),
+        ("nps", _("NPS")),
+        ("change", _("Change")),
+        ("error_rate", _("Error rate")),
+        ("returning", _("Returning")),
+        ("responses", _("Scores")),
+    ]
     return render(
         request,
         "programmes/board.html",
-        {"teams": teams, "linked_team_ids": own, "organisation": request.user.organisation},
+        {
+            "board": dashboards.board(organisation, teams, kind, sort, descending),
+            "linked_team_ids": own,
+            "organisation": organisation,
+            "kind": kind,
+            "periods": dashboards.period_switch(kind),
+            "sort": sort,
+            "descending": descending,
+            "columns": [
+                {
+                    "key": key,
+                    "label": label,
+                    "current": key == sort,
+                    # A second click on the sorted column turns the order around.
+                    "order": ("asc" if descending else "desc")
+                    if key == sort
+                    else ("asc" if key == "name" else "desc"),
+                }
+                for key, label in columns
+            ],
+        },
     )
 
 

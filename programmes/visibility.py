@@ -236,3 +236,33 @@ def contact_emails_visible_to(user):
 
 def can_see_contact_email(user, response) -> bool:
     return contact_emails_visible_to(user).filter(pk=response.pk).exists()
+
+
+# --- Dashboards ------------------------------------------------------------------------------
+
+
+def comments_visible_to(user):
+    """Customer comments the person may read: their own teams' (management all; HR none)."""
+    from feedback.models import Response
+
+    return Response.objects.filter(team__in=teams_with_comments_visible_to(user)).exclude(
+        comment=""
+    )
+
+
+def get_comment_or_404(user, pk: int):
+    response = comments_visible_to(user).select_related("team").filter(pk=pk).first()
+    if response is None:
+        raise Http404
+    return response
+
+
+def can_answer_customer(user, response) -> bool:
+    """Only a lead of the response's team (or management), and only when the customer left a
+    contact address with their consent."""
+    return bool(response.contact_email) and can_see_contact_email(user, response)
+
+
+def can_compare_teams(user) -> bool:
+    """The management view: departments and teams compared, down to the comments."""
+    return is_management(user)

@@ -6,8 +6,10 @@ EXPECTED below, so visibility cannot be forgotten on a new page.
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from feedback.models import ImportJob, SurveyLink, Theme
+from feedback.dashboard_views import digest_opt_out_token
+from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
 from programmes import visibility
 from programmes.models import IntegrationToken
 
@@ -158,6 +160,27 @@ EXPECTED |= {
         only({"manager": 200, "other_manager": 404}, 403),
     ),
 }
+COMMENT_READERS = {"manager": 200, "lead": 200, "employee": 200}
+EXPECTED |= {
+    # Comments are for the team and management: HR and other teams find nothing (404).
+    "feedback:comment_mark": (
+        "post",
+        lambda o: [o.response.pk],
+        only({"manager": 302, "lead": 302, "employee": 302}, 404),
+        {"kind": "read"},
+    ),
+    # Answering a customer: the team's lead and management only.
+    "feedback:comment_reply": ("get", lambda o: [o.response.pk], only(TEAM_MANAGERS, 404)),
+    "feedback:team_export": (
+        "get",
+        lambda o: [o.team_a.slug, "comments", "csv"],
+        only(COMMENT_READERS, 404),
+    ),
+    "feedback:board_export": ("get", lambda o: ["xlsx"], only({}, 200)),
+    "feedback:compare": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "feedback:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
+}
+EXPECTED["feedback:comment_reply"][2].update(hr=404, employee=404)
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
@@ -196,11 +219,21 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
     org.job = ImportJob.objects.create(
         organisation=org.organisation, kind="responses", filename="x.csv", content=b""
     )
-    method, args, expected = EXPECTED[url_name]
+    org.response = Response.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        score=3,
+        comment="Slow at the counter",
+        contact_email="customer@example.com",
+        submitted_at=timezone.now(),
+        source=Source.FORM,
+    )
+    org.digest_token = digest_opt_out_token(org.employee)
+    method, args, expected, *data = EXPECTED[url_name]
     if role != "anonymous":
         client.force_login(getattr(org, role))
     url = reverse(url_name, args=args(org))
-    data = {"name": "CRM"} if method == "post" else None
+    data = (data[0] if data else {"name": "CRM"}) if method == "post" else None
     response = getattr(client, method)(url, data)
     assert response.status_code == expected[role], f"{role} {method.upper()} {url}"
     if expected[role] == LOGIN and role == "anonymous":

@@ -1,0 +1,112 @@
+"""The weekly digest: each team member gets their team's past week in their own language.
+
+Figures come from the rollups; the three most recent comments of the week from the team's
+comments (a member may read them). Sending is idempotent: one ``DigestSent`` per person and
+week, written in the same transaction as the decision to send.
+"""
+
+import datetime as dt
+import logging
+import zoneinfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from feedback import kpis, periods
+from feedback.models import DigestSent, Response
+from programmes.models import Organisation, Team, User
+
+logger = logging.getLogger(__name__)
+SEND_FROM = dt.time(7, 0)  # Monday morning, local time
+
+
+def week_to_send(organisation, now=None) -> dt.date | None:
+    """The start of last week, once it is Monday 07:00 or later where the organisation is."""
+    local = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(organisation.time_zone))
+    if local.weekday() == 0 and local.time() < SEND_FROM:
+        return None
+    this_week = periods.period_start(local.date(), periods.WEEK)
+    return this_week - dt.timedelta(days=7)
+
+
+def recipients(organisation, week_start):
+    """Active people with an address who want the digest, are in a team, and have not had
+    this week's yet."""
+    already = DigestSent.objects.filter(week_start=week_start).values("user_id")
+    return (
+        User.objects.filter(
+            organisation=organisation,
+            is_active=True,
+            weekly_digest=True,
+            memberships__team__organisation=organisation,
+        )
+        .exclude(email="")
+        .exclude(pk__in=already)
+        .distinct()
+    )
+
+
+def team_week(organisation, team, week_start) -> dict:
+    before, week = kpis.series(organisation, team=team, kind=periods.WEEK, last=2, until=week_start)
+    start, end = periods.bounds(week_start, periods.WEEK, zoneinfo.ZoneInfo(organisation.time_zone))
+    comments = list(
+        Response.objects.filter(team=team, submitted_at__gte=start, submitted_at__lt=end)
+        .exclude(comment="")
+        .order_by("-submitted_at")[:3]
+    )
+    return {"team": team, "week": week, "before": before, "comments": comments}
+
+
+def compose(person, organisation, week_start) -> EmailMultiAlternatives:
+    from feedback.dashboard_views import digest_opt_out_token
+
+    teams = Team.objects.in_organisation(organisation).with_member(person).order_by("name")
+    language = person.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {
+            "person": person,
+            "label": periods.label(week_start, periods.WEEK),
+            "teams": [
+                team_week(organisation, team, week_start)
+                | {"url": settings.SITE_URL + reverse("programmes:team_detail", args=[team.slug])}
+                for team in teams
+            ],
+            "opt_out_url": settings.SITE_URL
+            + reverse("feedback:digest_opt_out", args=[digest_opt_out_token(person)]),
+        }
+        subject = render_to_string("feedback/email/digest_subject.txt", context).strip()
+        text = render_to_string("feedback/email/digest.txt", context)
+        html = render_to_string("feedback/email/digest.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[person.email])
+    message.attach_alternative(html, "text/html")
+    message.extra_headers["List-Unsubscribe"] = f"<{context['opt_out_url']}>"
+    return message
+
+
+def send_week(organisation, week_start) -> int:
+    sent = 0
+    for person in recipients(organisation, week_start):
+        try:
+            with transaction.atomic():
+                DigestSent.objects.create(user=person, week_start=week_start)
+                compose(person, organisation, week_start).send()
+        except IntegrityError:
+            continue  # another worker sent this one
+        except OSError:
+            logger.exception("weekly digest to person %s failed; next hour tries again", person.pk)
+            continue
+        sent += 1
+    return sent
+
+
+def send_all(now=None) -> int:
+    sent = 0
+    for organisation in Organisation.objects.all():
+        week_start = week_to_send(organisation, now)
+        if week_start is not None:
+            sent += send_week(organisation, week_start)
+    return sent

@@ -1,0 +1,72 @@
+// Draws the trend charts of a page from the JSON in the element named by data-charts.
+// Runs on load and again whenever htmx swaps in new figures (the period switch).
+(function () {
+  "use strict";
+
+  var BRAND = "#1f3a5f";
+  var BAND = "rgba(31, 58, 95, 0.15)";
+  var TARGET = "#b35c00";
+
+  function traces(chart, labels, texts) {
+    var unit = chart.unit;
+    return [
+      {
+        x: labels, y: chart.high, type: "scatter", mode: "lines",
+        line: { width: 0 }, hoverinfo: "skip", showlegend: false, connectgaps: false
+      },
+      {
+        x: labels, y: chart.low, type: "scatter", mode: "lines", fill: "tonexty",
+        fillcolor: BAND, line: { width: 0 }, name: texts.interval, hoverinfo: "skip",
+        showlegend: false, connectgaps: false
+      },
+      {
+        x: labels, y: chart.value, type: "scatter", mode: "lines+markers", name: chart.title,
+        line: { color: BRAND, width: 2 }, marker: { size: 6 }, connectgaps: false,
+        customdata: chart.low.map(function (low, i) { return [low, chart.high[i], chart.n[i]]; }),
+        hovertemplate: "%{x}: <b>%{y:.1f}" + unit + "</b><br>" + texts.interval +
+          " %{customdata[0]:.1f}–%{customdata[1]:.1f}" + unit + " (n=%{customdata[2]})<extra></extra>"
+      }
+    ].concat(chart.targets.map(function (target) {
+      return {
+        x: [labels[0], labels[labels.length - 1]], y: [target.value, target.value],
+        type: "scatter", mode: "lines", name: target.label,
+        line: { color: TARGET, width: 2, dash: "dash" }, hovertemplate: target.label + ": %{y}" + unit + "<extra></extra>"
+      };
+    }));
+  }
+
+  function layout(chart) {
+    var range = chart.range[1] === null ? undefined : chart.range;
+    return {
+      title: { text: chart.title, font: { size: 15 }, x: 0, xanchor: "left" },
+      margin: { l: 40, r: 10, t: 36, b: 40 },
+      height: 240,
+      showlegend: false,
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      xaxis: { type: "category", tickangle: -45, automargin: true, fixedrange: true },
+      yaxis: { range: range, rangemode: chart.range[0] === 0 ? "tozero" : "normal",
+               zeroline: true, fixedrange: true, ticksuffix: chart.unit },
+      font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", color: "#1b2430" }
+    };
+  }
+
+  function draw(root) {
+    if (typeof Plotly === "undefined") { return; }
+    (root || document).querySelectorAll("[data-charts]").forEach(function (box) {
+      var source = document.getElementById(box.dataset.charts);
+      if (!source) { return; }
+      var data = JSON.parse(source.textContent);
+      data.charts.forEach(function (chart) {
+        var element = document.getElementById("chart-" + chart.id);
+        if (!element) { return; }
+        Plotly.react(element, traces(chart, data.labels, data.texts), layout(chart),
+                     { displayModeBar: false, responsive: true });
+      });
+      box.dataset.drawn = "true";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+})();
