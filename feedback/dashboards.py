@@ -5,6 +5,7 @@ responses; the comment feed reads one page of comments through the (team, submit
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
@@ -47,6 +48,7 @@ def figures(organisation, team, kind: str, *, series=None, targets=()) -> dict:
     series = series or kpis.series(organisation, team=team, kind=kind, last=kpis.LAST[kind])
     current, previous = series[-1], series[-2]
     _name, this_period, last_period = KIND_NAMES[kind]
+    chart = chart_data(series, targets)
     return {
         "kind": kind,
         "series": series,
@@ -54,7 +56,10 @@ def figures(organisation, team, kind: str, *, series=None, targets=()) -> dict:
         "previous": previous,
         "this_period": this_period,
         "last_period": last_period,
-        "chart": chart_data(series, targets),
+        "chart": chart,
+        # In an attribute, escaped like any text: htmx drops <script> elements from what it
+        # swaps in (allowScriptTags is off), and no script is ever built from user text.
+        "chart_json": json.dumps(chart),
         "themes": detractor_themes(
             organisation, team, kind, current["period_start"], previous["period_start"]
         ),

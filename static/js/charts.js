@@ -1,4 +1,4 @@
-// Draws the trend charts of a page from the JSON in the element named by data-charts.
+// Draws the trend charts of a page from the JSON in the data-charts attribute.
 // Runs on load and again whenever htmx swaps in new figures (the period switch).
 (function () {
   "use strict";
@@ -54,9 +54,7 @@
   function draw(root) {
     if (typeof Plotly === "undefined") { return; }
     (root || document).querySelectorAll("[data-charts]").forEach(function (box) {
-      var source = document.getElementById(box.dataset.charts);
-      if (!source) { return; }
-      var data = JSON.parse(source.textContent);
+      var data = JSON.parse(box.dataset.charts);
       data.charts.forEach(function (chart) {
         var element = document.getElementById("chart-" + chart.id);
         if (!element) { return; }
@@ -68,5 +66,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { draw(event.target); });
+  // htmx:load fires on every element htmx puts in the page (the new figures after the period
+  // switch), in the document, so the event reaches this listener.
+  document.addEventListener("htmx:load", function (event) { draw(event.target); });
 })();
