@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from feedback.models import SurveyLink, Theme
+from feedback.models import CommentMark, MarkKind, Reply, Response, SurveyLink, Theme
 from feedback.synthetic import DEMO_THEMES, generate_rows, store_generated
 from programmes.models import Department, Membership, Organisation, Role, Team, User
 
@@ -118,6 +119,37 @@ def seed_feedback(organisation) -> None:
     )
     store_generated(organisation, "responses", responses)
     store_generated(organisation, "interactions", interactions)
+    seed_closed_loop(organisation)
+
+
+def seed_closed_loop(organisation) -> None:
+    """A few recent unhappy customers of the first team asked to be contacted; the lead has
+    answered one, and an employee has read and acted on some comments."""
+    team = Team.objects.get(organisation=organisation, slug="klantenservice-noord")
+    unhappy = list(
+        Response.objects.filter(team=team, score__lte=6)
+        .exclude(comment="")
+        .order_by("-submitted_at", "-pk")[:4]
+    )
+    for number, response in enumerate(unhappy, start=1):
+        response.contact_email = f"klant{number}@example.com"
+        response.save(update_fields=["contact_email"])
+    if not unhappy:
+        return
+    lead = User.objects.get(username="lead")
+    Reply.objects.get_or_create(
+        response=unhappy[-1],
+        author=lead,
+        defaults={
+            "body": "Dank voor uw eerlijke reactie. We hebben de wachttijd besproken in het "
+            "team en bellen u deze week terug.",
+            "sent_at": timezone.now(),
+        },
+    )
+    employee = User.objects.get(username="employee")
+    for response in unhappy[1:]:
+        CommentMark.objects.get_or_create(response=response, user=employee, kind=MarkKind.READ)
+    CommentMark.objects.get_or_create(response=unhappy[-1], user=lead, kind=MarkKind.ACTED)
 
 
 def seed_organisation() -> Organisation:
