@@ -7,7 +7,7 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from programmes.models import Organisation
+from programmes.models import Organisation, User
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -52,3 +52,11 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["min_group_size"].min_value = 3
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
+
+
+class AccountForm(forms.ModelForm):
+    """What a person sets for themselves: the language of their e-mails, the weekly digest."""
+
+    class Meta:
+        model = User
+        fields = ["language", "weekly_digest"]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
     path("board/", views.board, name="board"),
     path("people/", views.people, name="people"),
+    path("account/", views.account, name="account"),
     path("organisation/", views.organisation_settings, name="organisation_settings"),
     path("integrations/", views.tokens, name="tokens"),
     path("integrations/new/", views.token_create, name="token_create"),

@@ -17,7 +17,12 @@ from django_ratelimit.decorators import ratelimit
 from feedback import dashboards
 from feedback.models import Theme
 from programmes import login_throttling, visibility
-from programmes.forms import IntegrationTokenForm, OrganisationSettingsForm, PasswordResetForm
+from programmes.forms import (
+    AccountForm,
+    IntegrationTokenForm,
+    OrganisationSettingsForm,
+    PasswordResetForm,
+)
 from programmes.models import IntegrationToken, Membership, User
 
 
@@ -262,6 +267,18 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def too_many_requests(request, exception):
     return render(request, "429.html", status=429)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def account(request):
+    """A person's own settings: the language of their e-mails and the weekly digest."""
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        return redirect("programmes:account")
+    return render(request, "programmes/account.html", {"form": form})
 
 
 @require_POST

@@ -483,3 +483,15 @@ def test_feed_filter_ignores_what_it_does_not_know(org):
         {"category": "x", "theme": "1; drop", "q": " word ", "before": "x~y"}, []
     )
     assert feed == dashboards.FeedFilter(q="word")
+
+
+def test_people_set_their_digest_and_e_mail_language_themselves(client, org):
+    client.force_login(org.employee)
+    url = reverse("programmes:account")
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"language": "nl"}).status_code == 302  # the box left unticked
+    org.employee.refresh_from_db()
+    assert (org.employee.language, org.employee.weekly_digest) == ("nl", False)
+    assert client.post(url, {"language": "xx", "weekly_digest": "on"}).status_code == 200
+    org.employee.refresh_from_db()
+    assert org.employee.weekly_digest is False  # a bad form changes nothing

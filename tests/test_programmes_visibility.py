@@ -178,6 +178,7 @@ EXPECTED |= {
     ),
     "feedback:board_export": ("get", lambda o: ["xlsx"], only({}, 200)),
     "feedback:compare": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "programmes:account": ("get", lambda o: [], only({}, 200)),
     "feedback:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
 }
 EXPECTED["feedback:comment_reply"][2].update(hr=404, employee=404)
