@@ -236,3 +236,128 @@ def contact_emails_visible_to(user):
 
 def can_see_contact_email(user, response) -> bool:
     return contact_emails_visible_to(user).filter(pk=response.pk).exists()
+
+
+# --- The change programme: programme, needs, plan, targets, updates ---------------------------
+# Everybody in the organisation reads the programme, its needs, plan, targets and updates (the
+# point is openness); only management edits the programme and publishes updates; management
+# sets any target, a team lead only their own team's.
+
+
+def can_edit_programme(user) -> bool:
+    return is_management(user)
+
+
+def programmes_visible_to(user):
+    from programmes.models import Programme
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Programme.objects.none()
+    return Programme.objects.in_organisation(organisation)
+
+
+def programmes_editable_by(user):
+    from programmes.models import Programme
+
+    if not can_edit_programme(user):
+        return Programme.objects.none()
+    return programmes_visible_to(user)
+
+
+def plan_items_visible_to(user):
+    from levels.models import PlanItem
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return PlanItem.objects.none()
+    return PlanItem.objects.filter(programme__organisation=organisation)
+
+
+def plan_items_editable_by(user):
+    from levels.models import PlanItem
+
+    if not can_edit_programme(user):
+        return PlanItem.objects.none()
+    return plan_items_visible_to(user)
+
+
+def plan_item_owners_for(user):
+    """People who can own a plan item: anyone active in the organisation."""
+    organisation = organisation_of(user)
+    if organisation is None:
+        return User.objects.none()
+    return User.objects.in_organisation(organisation).filter(is_active=True)
+
+
+def targets_visible_to(user):
+    from programmes.models import Target
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Target.objects.none()
+    return Target.objects.in_organisation(organisation)
+
+
+def can_set_targets(user) -> bool:
+    """Management, and team leads (for their own team)."""
+    return is_management(user) or teams_managed_by(user).exists()
+
+
+def target_teams_for(user):
+    """Teams the person may set targets for; management may also set organisation targets."""
+    return teams_managed_by(user)
+
+
+def can_set_organisation_targets(user) -> bool:
+    return is_management(user)
+
+
+def targets_editable_by(user):
+    from programmes.models import Target
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Target.objects.none()
+    targets = Target.objects.in_organisation(organisation)
+    if is_management(user):
+        return targets
+    return targets.filter(team__in=teams_managed_by(user))
+
+
+def can_publish_updates(user) -> bool:
+    return is_management(user)
+
+
+def updates_visible_to(user):
+    """Management every update; others those for everybody and those for a team of theirs."""
+    from django.db.models import Exists, OuterRef
+
+    from programmes.models import Update
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Update.objects.none()
+    updates = Update.objects.in_organisation(organisation)
+    if is_management(user):
+        return updates
+    addressed = Update.teams.through.objects.filter(update=OuterRef("pk"))
+    mine = addressed.filter(team__in=own_teams(user))
+    return updates.filter(~Exists(addressed) | Exists(mine))
+
+
+def updates_editable_by(user):
+    from programmes.models import Update
+
+    if not can_publish_updates(user):
+        return Update.objects.none()
+    return updates_visible_to(user)
+
+
+def people_addressed_by(update):
+    """Who an update is for: its teams' members, or everybody in the organisation."""
+    people = User.objects.in_organisation(update.organisation_id).filter(is_active=True)
+    teams = update.teams.all()
+    if teams.exists():
+        people = people.filter(memberships__team__in=teams).distinct()
+    return people
