@@ -180,14 +180,15 @@ TARGETS = [
         ["b2", "s2"],
     ),
     (
-        None,
-        Metric.ERROR_RATE,
+        "klantenservice-zuid",
+        Metric.NPS,
         GoalKind.CHANGE,
-        -2,
-        3,
-        "Minder fouten die klanten merken",
-        ["b1", "x1"],
+        8,
+        6,
+        "Klanten voelen zich in één gesprek geholpen",
+        ["b2", "s2"],
     ),
+    (None, Metric.ERROR_RATE, GoalKind.ABSOLUTE, 5, 3, "Foutmeldingen naar 5%", ["b1", "x1"]),
     ("bezorging", Metric.RETURNING_RATE, GoalKind.CHANGE, 5, 2, "Klanten komen terug", ["b1"]),
 ]
 

@@ -3,12 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from feedback import periods
 from feedback.models import Rollup
 from programmes import targets as target_engine
 from programmes.models import (
     NEED_QUESTIONS,
     Clarity,
     GoalKind,
+    Metric,
     Need,
     NeedStatement,
     Programme,
@@ -147,31 +149,25 @@ class TargetForm(forms.ModelForm):
         team_field.queryset = teams
         team_field.required = not organisation_allowed
         team_field.empty_label = _("The whole organisation") if organisation_allowed else None
+        team_field.help_text = ""
+        self.fields["metric"].choices = Metric.choices
         self.fields["goal_kind"].choices = GoalKind.choices
         self.fields["goal_amount"].widget.attrs["step"] = "0.1"
-        self.fields["baseline"].choices = [
+        choices = [
             (group, options)
             for group, _kind, options in target_engine.baseline_choices(organisation)
         ]
-        if self.instance.pk and not self.is_bound:
-            self.initial["baseline"] = (
-                f"{self.instance.period}:{self.instance.baseline_start.isoformat()}"
-            )
-            value = f"{self.initial['baseline']}"
-            known = {
-                option
-                for _group, options in self.fields["baseline"].choices
-                for option, _l in options
-            }
-            if value not in known:  # an older baseline stays selectable
-                self.fields["baseline"].choices.append(
-                    (
-                        value,
-                        target_engine.periods.label(
-                            self.instance.baseline_start, self.instance.period
-                        ),
-                    )
-                )
+        if self.instance.pk:
+            # The target's own baseline stays selectable, however long ago it was.
+            own = f"{self.instance.period}:{self.instance.baseline_start.isoformat()}"
+            if own not in {value for _group, options in choices for value, _label in options}:
+                label = periods.label(self.instance.baseline_start, self.instance.period)
+                choices.append((own, label))
+            self.initial.setdefault("baseline", own)
+        else:
+            self.initial.setdefault("metric", Metric.NPS)
+            self.initial.setdefault("baseline", choices[0][1][0][0])
+        self.fields["baseline"].choices = choices
         self.baseline_figure = None
 
     def clean_baseline(self):
@@ -221,7 +217,7 @@ class TargetForm(forms.ModelForm):
                 % {"goal": f"{goal:g}", "low": f"{low:g}", "high": f"{high:g}"},
             )
         due_on = cleaned.get("due_on")
-        if due_on and due_on <= target_engine.periods.next_start(start, kind):
+        if due_on and due_on <= periods.next_start(start, kind):
             self.add_error("due_on", _("The due date must lie after the baseline period."))
         return cleaned
 

@@ -100,7 +100,9 @@ def _plan(user, chosen) -> dict:
     items = list(
         PlanItem.objects.in_programme(chosen)
         .select_related("owner")
-        .prefetch_related(Prefetch("targets", queryset=Target.objects.select_related("team")))
+        .prefetch_related(
+            Prefetch("targets", queryset=Target.objects.select_related("team", "organisation"))
+        )
     )
     by_id = {item.pk: item for item in items}
     for item in items:
@@ -237,7 +239,7 @@ def _item_form(request, chosen, level, instance=None):
         programme=chosen,
         level=level,
         owners=visibility.plan_item_owners_for(request.user),
-        targets=visibility.targets_visible_to(request.user).select_related("team"),
+        targets=visibility.targets_visible_to(request.user).select_related("team", "organisation"),
     )
 
 
@@ -416,6 +418,11 @@ def _detectability_for(request, form):
         "baseline_label": periods.label(parsed[1], parsed[0]) if parsed else "",
         "team": team,
         "is_rate": metric != Metric.NPS,
+        "unit": {
+            Metric.NPS: _("scores"),
+            Metric.ERROR_RATE: _("interactions"),
+            Metric.RETURNING_RATE: _("customers"),
+        }[metric],
         "period_label": _("quarter") if period == periods.QUARTER else _("month"),
     }
 

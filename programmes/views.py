@@ -30,6 +30,7 @@ def home(request):
         .select_related("author")
         .prefetch_related("teams")[:3],
         "can_publish_updates": visibility.can_publish_updates(request.user),
+        "current_programme": visibility.programmes_visible_to(request.user).current().first(),
     }
     if role in (visibility.HOME_MANAGEMENT, visibility.HOME_HR):
         context["departments"] = _departments_with_teams(request.user)

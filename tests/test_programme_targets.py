@@ -385,3 +385,34 @@ def test_the_target_list_takes_few_queries(login, org, django_assert_max_num_que
     client = login(org.lead)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("programmes:targets")).status_code == 200
+
+
+def test_a_target_with_an_old_baseline_can_still_be_edited(login, org):
+    old = target(org, org.team_a, baseline_start=dt.date(2024, 1, 1), due_on=dt.date(2024, 12, 31))
+    page = login(org.manager).get(reverse("programmes:target_edit", args=[old.pk])).content.decode()
+    assert 'value="month:2024-01-01" selected' in page
+
+
+def test_the_plan_page_does_not_query_per_linked_target(login, org, django_assert_max_num_queries):
+    from levels.models import PlanItem
+    from programmes.models import Programme
+
+    programme = Programme.objects.create(
+        organisation=org.organisation,
+        name="P",
+        vision="v",
+        mission="m",
+        why="w",
+        starts_on=dt.date(2026, 1, 1),
+        is_current=True,
+    )
+    mission = PlanItem.objects.create(programme=programme, level=1, title="M")
+    for index in range(10):
+        goal = target(org, programme=programme)
+        item = PlanItem.objects.create(
+            programme=programme, level=2, title=f"i{index}", serves=mission
+        )
+        item.targets.add(goal)
+    client = login(org.employee)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("programmes:programme")).status_code == 200

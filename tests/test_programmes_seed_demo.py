@@ -139,7 +139,7 @@ def test_seed_demo_gives_a_programme_with_every_level_and_one_incoherence(db, se
         if item.level > 1 and item.title != "Nieuw ticketsysteem"
     )
     targets = list(Target.objects.filter(programme=programme))
-    assert len(targets) == 3 and all(target.plan_items.exists() for target in targets)
+    assert len(targets) == 4 and all(target.plan_items.exists() for target in targets)
     assert Update.objects.count() == 3 and Update.objects.filter(teams__isnull=False).exists()
     with_plan = {target.pk for target in targets}
     findings = coherence.diagnose(items, targets, with_plan)
