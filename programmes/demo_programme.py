@@ -188,7 +188,7 @@ TARGETS = [
         "Klanten voelen zich in één gesprek geholpen",
         ["b2", "s2"],
     ),
-    (None, Metric.ERROR_RATE, GoalKind.ABSOLUTE, 5, 3, "Foutmeldingen naar 5%", ["b1", "x1"]),
+    (None, Metric.ERROR_RATE, GoalKind.ABSOLUTE, 5, 2, "Foutmeldingen naar 5%", ["b1", "x1"]),
     ("bezorging", Metric.RETURNING_RATE, GoalKind.CHANGE, 5, 2, "Klanten komen terug", ["b1"]),
 ]
 

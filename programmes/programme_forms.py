@@ -17,6 +17,7 @@ from programmes.models import (
     Target,
     Team,
     Update,
+    UpdateKind,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -85,7 +86,7 @@ class NeedsForm(forms.Form):
             self.fields[statement] = forms.CharField(
                 label=_("Statement"),
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 4}),
                 initial=current.statement if current else "",
                 help_text=NEED_QUESTIONS[need],
             )
@@ -166,6 +167,9 @@ class TargetForm(forms.ModelForm):
             self.initial.setdefault("baseline", own)
         else:
             self.initial.setdefault("metric", Metric.NPS)
+            first_team = None if organisation_allowed else teams.first()
+            if first_team is not None:
+                self.initial.setdefault("team", first_team.pk)
             self.initial.setdefault("baseline", choices[0][1][0][0])
         self.fields["baseline"].choices = choices
         self.baseline_figure = None
@@ -242,6 +246,11 @@ class UpdateForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teams"].queryset = Team.objects.in_organisation(organisation)
+        self.fields["kind"].choices = UpdateKind.choices
+        self.fields["send_email"].help_text = _(
+            "Your message stays as you wrote it; the e-mail around it is in each recipient’s "
+            "own language."
+        )
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
