@@ -243,6 +243,11 @@ def _item_form(request, chosen, level, instance=None):
     )
 
 
+def _form_status(request, form) -> int:
+    """400 for a form with errors, except to htmx, which swaps in only successful answers."""
+    return 400 if form.errors and not request.htmx else 200
+
+
 def _tell(request, message):
     """A message for the next full page; an htmx change shows itself in place."""
     if not request.htmx:
@@ -280,7 +285,7 @@ def item_create(request, pk):
         if request.htmx
         else "programmes/plan_item_form.html"
     )
-    response = render(request, template, context, status=400 if form.errors else 200)
+    response = render(request, template, context, status=_form_status(request, form))
     if request.htmx and form.errors:
         response["HX-Retarget"] = f"#new-item-{level.value}"
         response["HX-Reswap"] = "innerHTML"
@@ -319,7 +324,7 @@ def item_edit(request, pk):
         if request.htmx
         else "programmes/plan_item_form.html"
     )
-    response = render(request, template, context, status=400 if form.errors else 200)
+    response = render(request, template, context, status=_form_status(request, form))
     if request.htmx and form.errors:
         response["HX-Retarget"] = f"#item-{item.pk}"
         response["HX-Reswap"] = "innerHTML"
