@@ -7,9 +7,11 @@ rows, so it costs the same at ten thousand and ten million responses. The dictio
 """
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from feedback import metrics, periods
@@ -80,6 +82,7 @@ class TargetProgress:
     expected_value: float | None
     status: str
     behind_beyond_noise: bool  # the whole interval lies behind where it should be by now
+    change: metrics.Change | None = None  # from the baseline to now, with its interval
 
     @property
     def metric(self):
@@ -100,6 +103,19 @@ class TargetProgress:
     @property
     def current_label(self):
         return periods.label(self.current_start, self.target.period)
+
+    @property
+    def change_text(self) -> tuple[str, str, str]:
+        """The change since the baseline and its interval, signed and in the reader's
+        language: ("+4", "-2", "+10") or ("-1,5", …)."""
+        places = 1 if self.is_rate else 0
+
+        def signed(value):
+            text = formats.number_format(round(value, places), places)
+            return f"+{text}" if round(value, places) > 0 else text
+
+        change = self.change
+        return signed(change.delta), signed(change.low), signed(change.high)
 
     @property
     def progress_percent(self):
@@ -135,6 +151,14 @@ class TargetProgress:
             "goal_label": self.goal_label,
             "due_on": target.due_on,
             "current": _figure_json(self.current, self.current_start, kind),
+            "change": None
+            if self.change is None or self.change.delta is None
+            else {
+                "delta": round(self.change.delta, 1),
+                "low": round(self.change.low, 1),
+                "high": round(self.change.high, 1),
+                "significant": self.change.significant,
+            },
             "progress": None if self.progress is None else round(self.progress, 3),
             "expected_progress": round(self.expected, 3),
             "status": self.status,
@@ -199,6 +223,13 @@ def _progress_of(target, rows, min_responses, today) -> TargetProgress:
         if previous.value is not None and previous_start > target.baseline_start:
             current, current_start = previous, previous_start
     goal = target.goal_value(baseline.value)
+    change = None
+    if current_start > target.baseline_start:
+        change = change_between(
+            target.metric,
+            rows.get((team_id, kind, target.baseline_start)),
+            rows.get((team_id, kind, current_start)),
+        )
     start = periods.next_start(target.baseline_start, kind)
     span = (target.due_on - start).days
     expected = 1.0 if span <= 0 else min(1.0, max(0.0, (today - start).days / span))
@@ -214,6 +245,7 @@ def _progress_of(target, rows, min_responses, today) -> TargetProgress:
         expected_value=None,
         status=NO_DATA,
         behind_beyond_noise=False,
+        change=change,
     )
     if baseline.value is None or goal is None or goal == baseline.value:
         return result
@@ -235,6 +267,34 @@ def _progress_of(target, rows, min_responses, today) -> TargetProgress:
             line = result.expected_value
             result.behind_beyond_noise = best < line if upwards else best > line
     return result
+
+
+def change_between(metric: str, before: Rollup | None, after: Rollup | None) -> metrics.Change:
+    """The change of a metric from one period to another, with the 95% interval of the
+    difference; significant only when it excludes zero (DESIGN.md, "The KPIs")."""
+    before, after = before or Rollup(), after or Rollup()
+    if metric == Metric.NPS:
+        return metrics.nps_change(
+            (before.promoters, before.passives, before.detractors),
+            (after.promoters, after.passives, after.detractors),
+        )
+    first, n1, _ = _counts([before], metric)
+    second, n2, _ = _counts([after], metric)
+    return rate_change(first, n1, second, n2)
+
+
+def rate_change(events_before: int, n_before: int, events_after: int, n_after: int):
+    """The difference of two proportions in percentage points, with Newcombe's hybrid score
+    interval (1998, method 10), built from the Wilson intervals of each."""
+    if not n_before or not n_after:
+        return metrics.Change(None, None, None, False)
+    p1, p2 = events_before / n_before, events_after / n_after
+    l1, u1 = metrics.wilson(events_before, n_before)
+    l2, u2 = metrics.wilson(events_after, n_after)
+    delta = p2 - p1
+    low = delta - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = delta + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return metrics.Change(100 * delta, 100 * low, 100 * high, low > 0 or high < 0)
 
 
 # --- Can the change be told from noise? ----------------------------------------------------------

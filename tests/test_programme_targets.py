@@ -416,3 +416,24 @@ def test_the_plan_page_does_not_query_per_linked_target(login, org, django_asser
     client = login(org.employee)
     with django_assert_max_num_queries(14):
         assert client.get(reverse("programmes:programme")).status_code == 200
+
+
+def test_a_rate_change_has_newcombes_interval():
+    # Newcombe (1998), example (a): 56/70 against 48/80 gives 0.0524 to 0.3339.
+    change = targets.rate_change(48, 80, 56, 70)
+    assert change.delta == pytest.approx(20)
+    assert change.low == pytest.approx(5.24, abs=0.01)
+    assert change.high == pytest.approx(33.39, abs=0.01)
+    assert change.significant
+    assert not targets.rate_change(10, 100, 12, 100).significant
+    assert targets.rate_change(0, 0, 1, 10).delta is None
+
+
+def test_progress_says_whether_the_change_since_the_baseline_is_real(org):
+    rollup(org, dt.date(2026, 8, 1), interactions=1000, errors=100)
+    rollup(org, dt.date(2026, 11, 1), interactions=1000, errors=60)
+    target(org, metric=Metric.ERROR_RATE, kind=GoalKind.ABSOLUTE, amount=5)
+    result = only(org)
+    assert result.change.delta == pytest.approx(-4)
+    assert result.change.high < 0 and result.change.significant
+    assert result.as_json()["change"]["significant"] is True
