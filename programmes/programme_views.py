@@ -1,6 +1,8 @@
 """Pages of the change programme: the programme with its needs and seven-level plan (edited
 inline with htmx), the coherence diagnosis, targets with their progress, and updates."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -436,6 +438,8 @@ def _asked_change(data, baseline):
     try:
         amount = float(str(data.get("goal_amount", "")).replace(",", "."))
     except ValueError:
+        return None
+    if not math.isfinite(amount):
         return None
     if data.get("goal_kind") == "absolute":
         if baseline is None or baseline.value is None:

@@ -8,9 +8,11 @@ their role cannot use at all is forbidden (403).
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from programmes.models import IntegrationToken, Role, Team, User
+from levels.models import PlanItem
+from programmes.models import IntegrationToken, Programme, Role, Target, Team, Update, User
 
 # The roles a person's home page and navigation are built for. A team lead is an employee
 # (or manager) who leads one of their teams.
@@ -249,37 +251,17 @@ def can_edit_programme(user) -> bool:
 
 
 def programmes_visible_to(user):
-    from programmes.models import Programme
-
     organisation = organisation_of(user)
     if organisation is None:
         return Programme.objects.none()
     return Programme.objects.in_organisation(organisation)
 
 
-def programmes_editable_by(user):
-    from programmes.models import Programme
-
-    if not can_edit_programme(user):
-        return Programme.objects.none()
-    return programmes_visible_to(user)
-
-
 def plan_items_visible_to(user):
-    from levels.models import PlanItem
-
     organisation = organisation_of(user)
     if organisation is None:
         return PlanItem.objects.none()
     return PlanItem.objects.filter(programme__organisation=organisation)
-
-
-def plan_items_editable_by(user):
-    from levels.models import PlanItem
-
-    if not can_edit_programme(user):
-        return PlanItem.objects.none()
-    return plan_items_visible_to(user)
 
 
 def plan_item_owners_for(user):
@@ -291,8 +273,6 @@ def plan_item_owners_for(user):
 
 
 def targets_visible_to(user):
-    from programmes.models import Target
-
     organisation = organisation_of(user)
     if organisation is None:
         return Target.objects.none()
@@ -314,8 +294,6 @@ def can_set_organisation_targets(user) -> bool:
 
 
 def targets_editable_by(user):
-    from programmes.models import Target
-
     organisation = organisation_of(user)
     if organisation is None:
         return Target.objects.none()
@@ -331,10 +309,6 @@ def can_publish_updates(user) -> bool:
 
 def updates_visible_to(user):
     """Management every update; others those for everybody and those for a team of theirs."""
-    from django.db.models import Exists, OuterRef
-
-    from programmes.models import Update
-
     organisation = organisation_of(user)
     if organisation is None:
         return Update.objects.none()
@@ -347,8 +321,6 @@ def updates_visible_to(user):
 
 
 def updates_editable_by(user):
-    from programmes.models import Update
-
     if not can_publish_updates(user):
         return Update.objects.none()
     return updates_visible_to(user)

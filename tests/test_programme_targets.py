@@ -437,3 +437,31 @@ def test_progress_says_whether_the_change_since_the_baseline_is_real(org):
     assert result.change.delta == pytest.approx(-4)
     assert result.change.high < 0 and result.change.significant
     assert result.as_json()["change"]["significant"] is True
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "-inf", "1e400", "abc", ""])
+def test_odd_goals_are_form_errors_never_crashes(login, org, amount):
+    client = login(org.manager)
+    check = client.get(reverse("programmes:target_check"), data(goal_amount=amount))
+    assert check.status_code == 200
+    response = client.post(reverse("programmes:target_create"), data(goal_amount=amount))
+    assert response.status_code == 400 and not Target.objects.exists()
+
+
+def test_the_target_page_shows_the_change_since_the_baseline_in_dutch(org):
+    from django.test import Client
+
+    rollup(org, dt.date(2026, 8, 1), org.team_a, interactions=1000, errors=100)
+    rollup(org, last_month(), org.team_a, interactions=1000, errors=55)
+    target(
+        org,
+        org.team_a,
+        metric=Metric.ERROR_RATE,
+        kind=GoalKind.ABSOLUTE,
+        amount=5,
+        due_on=dt.date.today() + dt.timedelta(days=300),
+    )
+    client = Client(headers={"accept-language": "nl"})
+    client.force_login(org.employee)
+    page = client.get(reverse("programmes:targets")).content.decode()
+    assert "Sinds de nulmeting: -4,5 procentpunten" in page and "een echte verandering" in page
