@@ -258,10 +258,9 @@ def _tell(request, message):
 
 def _ladder_response(request, chosen):
     """After a change: the ladder again (the fragment for htmx, the page otherwise)."""
-    if request.htmx:
-        return _vary(
-            render(request, "programmes/partials/plan_ladder.html", _plan(request.user, chosen))
-        )
+    if request.htmx:  # the ladder, and the diagnosis above it out of band
+        plan = _plan(request.user, chosen)
+        return _vary(render(request, "programmes/partials/plan_changed.html", plan))
     return redirect(_programme_url(chosen) + "#plan-heading")
 
 

@@ -161,6 +161,7 @@ def test_management_adds_an_item_inline_and_gets_the_ladder_back(login, org, pro
     )
     page = response.content.decode()
     assert response.status_code == 200 and page.startswith('<div id="plan-ladder"')
+    assert 'id="diagnosis-summary"' in page and 'hx-swap-oob="true"' in page
     item = PlanItem.objects.get(level=4)
     assert item.serves == plan["values"] and item.effort_hours == 12.5
     assert response["Vary"].count("HX-Request") == 1
