@@ -355,6 +355,12 @@ def item_delete(request, pk):
 def target_list(request):
     organisation = request.user.organisation
     targets = visibility.targets_visible_to(request.user).select_related("team", "programme")
+    team = None
+    if request.GET.get("team"):  # /targets/?team=slug: one team's targets, e.g. from its page
+        team = get_object_or_404(
+            visibility.teams_visible_to(request.user), slug=request.GET["team"]
+        )
+        targets = targets.filter(team=team)
     rows = target_engine.progress(organisation, targets=targets)
     editable = set(visibility.targets_editable_by(request.user).values_list("pk", flat=True))
     own = set(visibility.own_teams(request.user).values_list("pk", flat=True))
@@ -374,6 +380,7 @@ def target_list(request):
         "programmes/targets.html",
         {
             "rows": rows,
+            "team": team,
             "organisation": organisation,
             "can_set_targets": visibility.can_set_targets(request.user),
         },

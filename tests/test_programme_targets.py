@@ -465,3 +465,12 @@ def test_the_target_page_shows_the_change_since_the_baseline_in_dutch(org):
     client.force_login(org.employee)
     page = client.get(reverse("programmes:targets")).content.decode()
     assert "Sinds de nulmeting: -4,5 procentpunten" in page and "een echte verandering" in page
+
+
+def test_one_teams_targets_have_their_own_address(login, org):
+    target(org, org.team_a, what_for="Alpha's goal")
+    target(org, org.team_b, what_for="Beta's goal")
+    client = login(org.employee)
+    page = client.get(reverse("programmes:targets"), {"team": "beta"}).content.decode()
+    assert "Beta's goal" in page.replace("&#x27;", "'") and "Alpha" not in page.split("<main")[1]
+    assert client.get(reverse("programmes:targets"), {"team": "elsewhere"}).status_code == 404
