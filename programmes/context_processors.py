@@ -15,6 +15,8 @@ def navigation(request):
     for team in own:
         items.append((reverse("programmes:team_detail", args=[team.slug]), team.name, "team"))
     items.append((reverse("programmes:board"), _("Board"), "board"))
+    items.append((reverse("programmes:programme"), _("Programme"), "programme"))
+    items.append((reverse("programmes:targets"), _("Targets"), "targets"))
     if visibility.can_compare_teams(user):
         items.append((reverse("feedback:compare"), _("Compare"), "compare"))
     if visibility.can_manage_people(user):

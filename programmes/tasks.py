@@ -22,3 +22,12 @@ def record_heartbeat() -> float:
 def clear_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(acks_late=True)
+def send_update_emails(update_id: int) -> int:
+    """E-mail an update to everyone it is for, each in their own language. Claims the update
+    first, so a second delivery of this task sends nothing twice."""
+    from programmes.updates import email_update
+
+    return email_update(update_id)

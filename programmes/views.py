@@ -32,7 +32,14 @@ def home(request):
     role = visibility.home_role(request.user)
     if role == visibility.HOME_NONE:
         return render(request, "programmes/home_no_organisation.html")
-    context = {"organisation": request.user.organisation}
+    context = {
+        "organisation": request.user.organisation,
+        "updates": visibility.updates_visible_to(request.user)
+        .select_related("author")
+        .prefetch_related("teams")[:3],
+        "can_publish_updates": visibility.can_publish_updates(request.user),
+        "current_programme": visibility.programmes_visible_to(request.user).current().first(),
+    }
     if role in (visibility.HOME_MANAGEMENT, visibility.HOME_HR):
         context["departments"] = _departments_with_teams(request.user)
         context["team_count"] = sum(len(teams) for _department, teams in context["departments"])

@@ -8,9 +8,11 @@ their role cannot use at all is forbidden (403).
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from programmes.models import IntegrationToken, Role, Team, User
+from levels.models import PlanItem
+from programmes.models import IntegrationToken, Programme, Role, Target, Team, Update, User
 
 # The roles a person's home page and navigation are built for. A team lead is an employee
 # (or manager) who leads one of their teams.
@@ -266,3 +268,98 @@ def can_answer_customer(user, response) -> bool:
 def can_compare_teams(user) -> bool:
     """The management view: departments and teams compared, down to the comments."""
     return is_management(user)
+
+
+# --- The change programme: programme, needs, plan, targets, updates ---------------------------
+# Everybody in the organisation reads the programme, its needs, plan, targets and updates (the
+# point is openness); only management edits the programme and publishes updates; management
+# sets any target, a team lead only their own team's.
+
+
+def can_edit_programme(user) -> bool:
+    return is_management(user)
+
+
+def programmes_visible_to(user):
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Programme.objects.none()
+    return Programme.objects.in_organisation(organisation)
+
+
+def plan_items_visible_to(user):
+    organisation = organisation_of(user)
+    if organisation is None:
+        return PlanItem.objects.none()
+    return PlanItem.objects.filter(programme__organisation=organisation)
+
+
+def plan_item_owners_for(user):
+    """People who can own a plan item: anyone active in the organisation."""
+    organisation = organisation_of(user)
+    if organisation is None:
+        return User.objects.none()
+    return User.objects.in_organisation(organisation).filter(is_active=True)
+
+
+def targets_visible_to(user):
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Target.objects.none()
+    return Target.objects.in_organisation(organisation)
+
+
+def can_set_targets(user) -> bool:
+    """Management, and team leads (for their own team)."""
+    return is_management(user) or teams_managed_by(user).exists()
+
+
+def target_teams_for(user):
+    """Teams the person may set targets for; management may also set organisation targets."""
+    return teams_managed_by(user)
+
+
+def can_set_organisation_targets(user) -> bool:
+    return is_management(user)
+
+
+def targets_editable_by(user):
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Target.objects.none()
+    targets = Target.objects.in_organisation(organisation)
+    if is_management(user):
+        return targets
+    return targets.filter(team__in=teams_managed_by(user))
+
+
+def can_publish_updates(user) -> bool:
+    return is_management(user)
+
+
+def updates_visible_to(user):
+    """Management every update; others those for everybody and those for a team of theirs."""
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Update.objects.none()
+    updates = Update.objects.in_organisation(organisation)
+    if is_management(user):
+        return updates
+    addressed = Update.teams.through.objects.filter(update=OuterRef("pk"))
+    mine = addressed.filter(team__in=own_teams(user))
+    return updates.filter(~Exists(addressed) | Exists(mine))
+
+
+def updates_editable_by(user):
+    if not can_publish_updates(user):
+        return Update.objects.none()
+    return updates_visible_to(user)
+
+
+def people_addressed_by(update):
+    """Who an update is for: its teams' members, or everybody in the organisation."""
+    people = User.objects.in_organisation(update.organisation_id).filter(is_active=True)
+    teams = update.teams.all()
+    if teams.exists():
+        people = people.filter(memberships__team__in=teams).distinct()
+    return people

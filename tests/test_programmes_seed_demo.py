@@ -8,8 +8,19 @@ from django.test import Client
 from django.urls import reverse
 
 from feedback.models import Interaction, Response, SurveyLink, Theme
+from levels.models import PlanItem
 from programmes.management.commands import seed_demo
-from programmes.models import Department, Membership, Organisation, Team, User
+from programmes.models import (
+    Department,
+    Membership,
+    NeedStatement,
+    Organisation,
+    Programme,
+    Target,
+    Team,
+    Update,
+    User,
+)
 
 MODELS = (
     Organisation,
@@ -21,6 +32,11 @@ MODELS = (
     Theme,
     Response,
     Interaction,
+    Programme,
+    NeedStatement,
+    PlanItem,
+    Target,
+    Update,
 )
 
 
@@ -104,3 +120,40 @@ def test_seed_demo_never_takes_over_a_real_account(db, settings):
     real.refresh_from_db()
     assert real.check_password(PASSWORD) and real.organisation.slug != "demo"
     assert not Organisation.objects.filter(slug="demo").exists()
+
+
+def test_seed_demo_gives_a_programme_with_every_level_and_one_incoherence(db, settings):
+    from levels import coherence
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    programme = Programme.objects.get(is_current=True)
+    assert Programme.objects.count() == 2  # an earlier one, over time
+    assert NeedStatement.objects.filter(programme=programme).count() == 6
+    items = list(PlanItem.objects.filter(programme=programme))
+    assert {item.level for item in items} == set(range(1, 8))
+    assert all(
+        item.serves is not None
+        for item in items
+        if item.level > 1 and item.title != "Nieuw ticketsysteem"
+    )
+    targets = list(Target.objects.filter(programme=programme))
+    assert len(targets) == 4 and all(target.plan_items.exists() for target in targets)
+    assert Update.objects.count() == 3 and Update.objects.filter(teams__isnull=False).exists()
+    with_plan = {target.pk for target in targets}
+    findings = coherence.diagnose(items, targets, with_plan)
+    assert [(finding.rule, finding.items[0].title) for finding in findings] == [
+        (coherence.ORPHAN, "Nieuw ticketsysteem")
+    ]
+
+
+def test_the_demo_programme_pages_show_the_plan_and_targets_with_figures(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    client = Client(headers={"accept-language": "en"})
+    client.post(reverse("login"), {"username": "employee", "password": "demo"})
+    assert "Nieuw ticketsysteem" in client.get(reverse("programmes:programme")).content.decode()
+    targets = client.get(reverse("programmes:targets")).content.decode()
+    assert "Klantenservice Noord" in targets and "Baseline (" in targets
+    assert "De foutmeldingen dalen" in client.get(reverse("home")).content.decode()

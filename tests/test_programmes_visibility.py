@@ -182,10 +182,98 @@ EXPECTED |= {
     "feedback:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
 }
 EXPECTED["feedback:comment_reply"][2].update(hr=404, employee=404)
+
+# The change programme: everybody in the organisation reads it; management edits it and
+# publishes updates; management and team leads set targets (leads only their own team's).
+ORGANISATION = {"other_manager": 404}  # another organisation's rows do not exist for them
+TARGET_SETTERS = {"manager": 200, "lead": 200, "other_manager": 200}
+EXPECTED |= {
+    "programmes:programme": ("get", lambda o: [], only({}, 200)),
+    "programmes:programme_create": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    # The current programme lives at /programme/, so its own address leads there.
+    "programmes:programme_detail": ("get", lambda o: [o.programme.pk], only(ORGANISATION, 302)),
+    "programmes:programme_edit": (
+        "get",
+        lambda o: [o.programme.pk],
+        only({"manager": 200} | ORGANISATION, 403),
+    ),
+    "programmes:needs_edit": (
+        "get",
+        lambda o: [o.programme.pk],
+        only({"manager": 200} | ORGANISATION, 403),
+    ),
+    "programmes:diagnosis": ("get", lambda o: [o.programme.pk], only(ORGANISATION, 200)),
+    "programmes:item_create": (
+        "get",
+        lambda o: [o.programme.pk],
+        only({"manager": 200} | ORGANISATION, 403),
+    ),
+    # Without htmx an item's own address leads to its place on the ladder.
+    "programmes:item_detail": ("get", lambda o: [o.item.pk], only(ORGANISATION, 302)),
+    "programmes:item_edit": (
+        "get",
+        lambda o: [o.item.pk],
+        only({"manager": 200} | ORGANISATION, 403),
+    ),
+    "programmes:item_delete": (
+        "post",
+        lambda o: [o.item.pk],
+        only({"manager": 302} | ORGANISATION, 403),
+    ),
+    "programmes:targets": ("get", lambda o: [], only({}, 200)),
+    "programmes:target_create": ("get", lambda o: [], only(TARGET_SETTERS, 403)),
+    "programmes:target_check": ("get", lambda o: [], only(TARGET_SETTERS, 403)),
+    "programmes:target_edit": (
+        "get",
+        lambda o: [o.target.pk],
+        only({"manager": 200, "lead": 200} | ORGANISATION, 403),
+    ),
+    "programmes:target_delete": (
+        "post",
+        lambda o: [o.target.pk],
+        only({"manager": 302, "lead": 302} | ORGANISATION, 403),
+    ),
+    "programmes:updates": ("get", lambda o: [], only({}, 200)),
+    "programmes:update_create": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "programmes:update_delete": (
+        "post",
+        lambda o: [o.update.pk],
+        only({"manager": 302} | ORGANISATION, 403),
+    ),
+}
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
     EXPECTED[name][2].update(hr=404, employee=404)
+
+
+def add_programme(org):
+    """A current programme with a plan item, a target of team Alpha and an update."""
+    from levels.models import PlanItem
+    from programmes.models import Programme, Target, Update
+
+    org.programme = Programme.objects.create(
+        organisation=org.organisation,
+        name="Right first time",
+        vision="v",
+        mission="m",
+        why="w",
+        starts_on="2026-01-01",
+        is_current=True,
+    )
+    org.item = PlanItem.objects.create(programme=org.programme, level=1, title="Mission")
+    org.target = Target.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        metric="nps",
+        baseline_start="2026-08-01",
+        goal_kind="change",
+        goal_amount=8,
+        due_on="2026-12-31",
+    )
+    org.update = Update.objects.create(
+        organisation=org.organisation, kind="plans", title="Plans", body="b"
+    )
 
 
 def all_url_names(resolver=None, namespace=""):
@@ -230,6 +318,7 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
         source=Source.FORM,
     )
     org.digest_token = digest_opt_out_token(org.employee)
+    add_programme(org)
     method, args, expected, *data = EXPECTED[url_name]
     if role != "anonymous":
         client.force_login(getattr(org, role))

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from feedback.models import CommentMark, MarkKind, Reply, Response, SurveyLink, Theme
 from feedback.synthetic import DEMO_THEMES, generate_rows, store_generated
+from programmes.demo_programme import seed_programme
 from programmes.models import Department, Membership, Organisation, Role, Team, User
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo login, refused in production below
@@ -75,6 +76,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             organisation = seed_organisation()
             seed_feedback(organisation)
+            seed_programme(organisation)
         self.report(organisation)
 
     def report(self, organisation):

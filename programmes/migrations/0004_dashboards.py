@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programmes', '0002_customer_privacy'),
+        ('programmes', '0003_change_programme'),
     ]
 
     operations = [

@@ -1,0 +1,423 @@
+"""Targets read from the KPI engine: baseline, goal, the current value with its interval,
+progress, and whether a target is on track; and whether a change can be told from noise.
+
+Everything comes from ``Rollup`` rows (one query for any number of targets), never from raw
+rows, so it costs the same at ten thousand and ten million responses. The dictionaries from
+``TargetProgress.as_json`` are what the team page and ``GET /api/v1/kpis`` can show.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from feedback import metrics, periods
+from feedback.models import Rollup
+from feedback.rollups import local_today
+from programmes.models import GoalKind, Metric, Target
+
+RANGES = {Metric.NPS: (-100.0, 100.0), Metric.ERROR_RATE: (0.0, 100.0)}
+RANGES[Metric.RETURNING_RATE] = (0.0, 100.0)
+LOWER_IS_BETTER = {Metric.ERROR_RATE}
+TARGET_PERIODS = (periods.MONTH, periods.QUARTER)
+# "Usual volume": the average of this many complete periods before today's.
+VOLUME_PERIODS = 3
+
+ON_TRACK, AT_RISK, ACHIEVED, MISSED, NO_DATA = (
+    "on_track",
+    "at_risk",
+    "achieved",
+    "missed",
+    "no_data",
+)
+
+
+def figure(metric: str, row: Rollup | None, min_responses: int) -> metrics.Estimate:
+    """One KPI of one rollup row, as the metrics module defines it."""
+    row = row or Rollup()
+    if metric == Metric.NPS:
+        return metrics.nps(row.promoters, row.passives, row.detractors, min_responses=min_responses)
+    if metric == Metric.ERROR_RATE:
+        return metrics.error_rate(row.errors, row.interactions)
+    return metrics.returning_rate(row.returning_customers, row.customers)
+
+
+def _figure_json(estimate: metrics.Estimate, start: dt.date, kind: str) -> dict:
+    def rounded(value):
+        return None if value is None else round(value, 1)
+
+    return {
+        "period_start": start,
+        "label": periods.label(start, kind),
+        "value": rounded(estimate.value),
+        "low": rounded(estimate.low),
+        "high": rounded(estimate.high),
+        "n": estimate.n,
+        "too_few": estimate.too_few,
+    }
+
+
+def goal_label(metric: str, goal_kind: str, amount: float) -> str:
+    """“+8 points”, “-5 percentage points”, “5%”, “40”: the goal as people set it."""
+    if goal_kind == GoalKind.CHANGE:
+        if metric == Metric.NPS:
+            return _("%(amount)s points") % {"amount": f"{amount:+g}"}
+        return _("%(amount)s percentage points") % {"amount": f"{amount:+g}"}
+    return f"{amount:g}" if metric == Metric.NPS else f"{amount:g}%"
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    baseline: metrics.Estimate
+    baseline_start: dt.date
+    current: metrics.Estimate
+    current_start: dt.date
+    goal: float | None
+    progress: float | None  # 0 at the baseline, 1 at the goal
+    expected: float  # the share of the time from baseline to due date that has passed
+    expected_value: float | None
+    status: str
+    behind_beyond_noise: bool  # the whole interval lies behind where it should be by now
+    change: metrics.Change | None = None  # from the baseline to now, with its interval
+
+    @property
+    def metric(self):
+        return self.target.metric
+
+    @property
+    def is_rate(self):
+        return self.target.metric != Metric.NPS
+
+    @property
+    def goal_label(self):
+        return goal_label(self.target.metric, self.target.goal_kind, self.target.goal_amount)
+
+    @property
+    def baseline_label(self):
+        return periods.label(self.baseline_start, self.target.period)
+
+    @property
+    def current_label(self):
+        return periods.label(self.current_start, self.target.period)
+
+    @property
+    def change_text(self) -> tuple[str, str, str]:
+        """The change since the baseline and its interval, signed and in the reader's
+        language: ("+4", "-2", "+10") or ("-1,5", …)."""
+        places = 1 if self.is_rate else 0
+
+        def signed(value):
+            text = formats.number_format(round(value, places), places)
+            return f"+{text}" if round(value, places) > 0 else text
+
+        change = self.change
+        return signed(change.delta), signed(change.low), signed(change.high)
+
+    @property
+    def progress_percent(self):
+        if self.progress is None:
+            return 0
+        return max(0, min(100, round(100 * self.progress)))
+
+    @property
+    def expected_percent(self):
+        return round(100 * self.expected)
+
+    @property
+    def status_label(self):
+        return {
+            ON_TRACK: _("On track"),
+            AT_RISK: _("At risk"),
+            ACHIEVED: _("Achieved"),
+            MISSED: _("Missed"),
+            NO_DATA: _("No figures yet"),
+        }[self.status]
+
+    def as_json(self) -> dict:
+        target = self.target
+        kind = target.period
+        return {
+            "id": target.pk,
+            "team": target.team.slug if target.team_id else None,
+            "metric": target.metric,
+            "period": kind,
+            "what_for": target.what_for,
+            "baseline": _figure_json(self.baseline, self.baseline_start, kind),
+            "goal": None if self.goal is None else round(self.goal, 1),
+            "goal_label": self.goal_label,
+            "due_on": target.due_on,
+            "current": _figure_json(self.current, self.current_start, kind),
+            "change": None
+            if self.change is None or self.change.delta is None
+            else {
+                "delta": round(self.change.delta, 1),
+                "low": round(self.change.low, 1),
+                "high": round(self.change.high, 1),
+                "significant": self.change.significant,
+            },
+            "progress": None if self.progress is None else round(self.progress, 3),
+            "expected_progress": round(self.expected, 3),
+            "status": self.status,
+        }
+
+
+def targets_in_scope(organisation, team=None, *, all_teams=False):
+    targets = Target.objects.in_organisation(organisation).select_related("team", "programme")
+    if all_teams:
+        return targets
+    if team is None:
+        return targets.organisation_wide()
+    return targets.for_team(team)
+
+
+def progress(organisation, team=None, *, all_teams=False, targets=None, today=None):
+    """Progress of the organisation's own targets (``team=None``), one team's, or all of them
+    (``all_teams=True``); or of the given ``targets`` of the organisation."""
+    if targets is None:
+        targets = targets_in_scope(organisation, team, all_teams=all_teams)
+    targets = list(targets)
+    today = today or local_today(organisation)
+    wanted = set()
+    for target in targets:
+        current = periods.period_start(today, target.period)
+        for start in (
+            target.baseline_start,
+            current,
+            periods.previous_start(current, target.period),
+        ):
+            wanted.add((target.team_id, target.period, start))
+    rows = _rollups(organisation, wanted)
+    return [_progress_of(target, rows, organisation.min_responses, today) for target in targets]
+
+
+def _rollups(organisation, keys) -> dict:
+    if not keys:
+        return {}
+    team_ids = {team_id for team_id, _kind, _start in keys if team_id is not None}
+    scope = Q(team__isnull=True)
+    if team_ids:
+        scope |= Q(team_id__in=team_ids)
+    rows = Rollup.objects.filter(
+        scope,
+        organisation=organisation,
+        kind__in={kind for _team, kind, _start in keys},
+        period_start__in={start for _team, _kind, start in keys},
+    )
+    return {(row.team_id, row.kind, row.period_start): row for row in rows}
+
+
+def _progress_of(target, rows, min_responses, today) -> TargetProgress:
+    kind, team_id = target.period, target.team_id
+    baseline = figure(
+        target.metric, rows.get((team_id, kind, target.baseline_start)), min_responses
+    )
+    current_start = periods.period_start(today, kind)
+    current = figure(target.metric, rows.get((team_id, kind, current_start)), min_responses)
+    if current.too_few:  # a period just begun: the last complete one says more
+        previous_start = periods.previous_start(current_start, kind)
+        previous = figure(target.metric, rows.get((team_id, kind, previous_start)), min_responses)
+        if previous.value is not None and previous_start > target.baseline_start:
+            current, current_start = previous, previous_start
+    goal = target.goal_value(baseline.value)
+    change = None
+    if current_start > target.baseline_start:
+        change = change_between(
+            target.metric,
+            rows.get((team_id, kind, target.baseline_start)),
+            rows.get((team_id, kind, current_start)),
+        )
+    start = periods.next_start(target.baseline_start, kind)
+    span = (target.due_on - start).days
+    expected = 1.0 if span <= 0 else min(1.0, max(0.0, (today - start).days / span))
+    result = TargetProgress(
+        target=target,
+        baseline=baseline,
+        baseline_start=target.baseline_start,
+        current=current,
+        current_start=current_start,
+        goal=goal,
+        progress=None,
+        expected=expected,
+        expected_value=None,
+        status=NO_DATA,
+        behind_beyond_noise=False,
+        change=change,
+    )
+    if baseline.value is None or goal is None or goal == baseline.value:
+        return result
+    result.expected_value = baseline.value + expected * (goal - baseline.value)
+    if current.value is None or current_start <= target.baseline_start:
+        return result
+    result.progress = (current.value - baseline.value) / (goal - baseline.value)
+    upwards = goal > baseline.value
+    if (current.value >= goal) if upwards else (current.value <= goal):
+        result.status = ACHIEVED
+    elif today > target.due_on:
+        result.status = MISSED
+    elif result.progress >= expected:
+        result.status = ON_TRACK
+    else:
+        result.status = AT_RISK
+        best = current.high if upwards else current.low
+        if best is not None:
+            line = result.expected_value
+            result.behind_beyond_noise = best < line if upwards else best > line
+    return result
+
+
+def change_between(metric: str, before: Rollup | None, after: Rollup | None) -> metrics.Change:
+    """The change of a metric from one period to another, with the 95% interval of the
+    difference; significant only when it excludes zero (DESIGN.md, "The KPIs")."""
+    before, after = before or Rollup(), after or Rollup()
+    if metric == Metric.NPS:
+        return metrics.nps_change(
+            (before.promoters, before.passives, before.detractors),
+            (after.promoters, after.passives, after.detractors),
+        )
+    first, n1, _ = _counts([before], metric)
+    second, n2, _ = _counts([after], metric)
+    return rate_change(first, n1, second, n2)
+
+
+def rate_change(events_before: int, n_before: int, events_after: int, n_after: int):
+    """The difference of two proportions in percentage points, with Newcombe's hybrid score
+    interval (1998, method 10), built from the Wilson intervals of each."""
+    if not n_before or not n_after:
+        return metrics.Change(None, None, None, False)
+    p1, p2 = events_before / n_before, events_after / n_after
+    l1, u1 = metrics.wilson(events_before, n_before)
+    l2, u2 = metrics.wilson(events_after, n_after)
+    delta = p2 - p1
+    low = delta - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = delta + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return metrics.Change(100 * delta, 100 * low, 100 * high, low > 0 or high < 0)
+
+
+# --- Can the change be told from noise? ----------------------------------------------------------
+
+
+def baseline_choices(organisation, today=None) -> list[tuple[str, str, list]]:
+    """Complete periods a baseline can be read from: the last twelve months and four quarters,
+    as (group label, kind, [(value, label)])."""
+    today = today or local_today(organisation)
+    groups = []
+    for kind, count, group in (
+        (periods.MONTH, 12, _("Months")),
+        (periods.QUARTER, 4, _("Quarters")),
+    ):
+        start, options = periods.previous_start(periods.period_start(today, kind), kind), []
+        for _i in range(count):
+            options.append((f"{kind}:{start.isoformat()}", periods.label(start, kind)))
+            start = periods.previous_start(start, kind)
+        groups.append((group, kind, options))
+    return groups
+
+
+def parse_baseline(value: str) -> tuple[str, dt.date] | None:
+    """``"month:2026-10-01"`` → ("month", date); None when it is not a period start."""
+    kind, _sep, start = (value or "").partition(":")
+    if kind not in TARGET_PERIODS:
+        return None
+    try:
+        day = dt.date.fromisoformat(start)
+    except ValueError:
+        return None
+    if periods.period_start(day, kind) != day:
+        return None
+    return kind, day
+
+
+@dataclass
+class Detectability:
+    metric: str
+    period: str
+    per_period: float  # observations in a usual period: scores, interactions or customers
+    sigma: float  # the spread of one observation, in points
+    detectable: float | None  # the smallest change one period can tell from noise
+    change: float | None  # the change the target asks for
+    needed: int | None  # observations per period that change needs
+    detectable_quarter: float | None  # the same per quarter, when the target is per month
+    other_metric: str | None  # a metric with more observations, if any
+
+    @property
+    def verdict(self) -> str:
+        if self.detectable is None:
+            return "no_volume"
+        if self.change is None:
+            return "unknown"
+        return "detectable" if self.detectable <= abs(self.change) else "too_small"
+
+    @property
+    def quarter_would_do(self) -> bool:
+        return self.detectable_quarter is not None and self.detectable_quarter <= abs(self.change)
+
+
+def _counts(rows, metric):
+    """(events, observations, second events) summed over rows, for the metric's spread."""
+    if metric == Metric.NPS:
+        return (
+            sum(row.promoters for row in rows),
+            sum(row.responses for row in rows),
+            sum(row.detractors for row in rows),
+        )
+    if metric == Metric.ERROR_RATE:
+        return sum(row.errors for row in rows), sum(row.interactions for row in rows), 0
+    return sum(row.returning_customers for row in rows), sum(row.customers for row in rows), 0
+
+
+def _spread(metric, events, n, detractors) -> float:
+    if n == 0:
+        return 0.0
+    if metric == Metric.NPS:
+        return metrics.nps_spread(events, detractors, n)
+    share = events / n
+    return 100 * (share * (1 - share)) ** 0.5
+
+
+def detectability(organisation, *, team, metric, period, change, today=None) -> Detectability:
+    """From the scope's usual volume and shares (the last complete periods): the smallest change
+    one period can tell from noise (DESIGN.md "Detectable change"), and what would help."""
+    today = today or local_today(organisation)
+    start = periods.period_start(today, period)
+    starts = []
+    for _i in range(VOLUME_PERIODS):
+        start = periods.previous_start(start, period)
+        starts.append(start)
+    rows = list(
+        Rollup.objects.filter(
+            organisation=organisation, team=team, kind=period, period_start__in=starts
+        )
+    )
+    per_metric = {}
+    for candidate in Metric.values:
+        events, n, second = _counts(rows, candidate)
+        per_metric[candidate] = (n / VOLUME_PERIODS, _spread(candidate, events, n, second))
+    per_period, sigma = per_metric[metric]
+    detectable = metrics.detectable_change(sigma, round(per_period)) if per_period >= 1 else None
+    needed = None
+    if change:
+        needed = metrics.responses_needed(sigma, abs(change)) if sigma else 1
+    quarter = None
+    if period == periods.MONTH and per_period >= 1:
+        quarter = metrics.detectable_change(sigma, round(3 * per_period))
+    other = max(
+        (name for name in Metric.values if name != metric),
+        key=lambda name: per_metric[name][0],
+    )
+    if per_metric[other][0] <= per_period:
+        other = None
+    return Detectability(
+        metric=metric,
+        period=period,
+        per_period=per_period,
+        sigma=sigma,
+        detectable=detectable,
+        change=change,
+        needed=needed,
+        detectable_quarter=quarter,
+        other_metric=other,
+    )

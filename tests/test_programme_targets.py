@@ -1,0 +1,476 @@
+"""Targets: baseline and progress read from the rollups, goals checked against the metric's
+range, the detectability hint, and who may set which target."""
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+
+from feedback.models import Rollup
+from programmes import targets
+from programmes.models import GoalKind, Metric, Target
+from programmes.programme_forms import TargetForm
+
+TODAY = dt.date(2026, 11, 15)
+
+
+def rollup(org, start, team=None, kind="month", **counts):
+    if {"promoters", "passives", "detractors"} & counts.keys():
+        counts["responses"] = (
+            counts.get("promoters", 0) + counts.get("passives", 0) + counts.get("detractors", 0)
+        )
+    return Rollup.objects.create(
+        organisation=org.organisation, team=team, kind=kind, period_start=start, **counts
+    )
+
+
+def target(org, team=None, metric=Metric.NPS, kind=GoalKind.CHANGE, amount=8, **extra):
+    values = {
+        "organisation": org.organisation,
+        "team": team,
+        "metric": metric,
+        "period": "month",
+        "baseline_start": dt.date(2026, 8, 1),
+        "goal_kind": kind,
+        "goal_amount": amount,
+        "due_on": dt.date(2026, 12, 31),
+    } | extra
+    return Target.objects.create(**values)
+
+
+def only(org, team=None, **kwargs):
+    (result,) = targets.progress(org.organisation, team, today=TODAY, **kwargs)
+    return result
+
+
+def test_progress_reads_baseline_and_current_value_from_the_rollups(org):
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=45, passives=34, detractors=21)
+    target(org, org.team_a)  # NPS 20 -> 28
+    result = only(org, org.team_a)
+    assert result.baseline.value == 20 and result.goal == 28
+    # November has no rollup yet, so the last complete month counts.
+    assert result.current_start == dt.date(2026, 10, 1) and result.current.value == 24
+    assert result.current.low < 24 < result.current.high
+    assert result.progress == pytest.approx(0.5)
+    # From 1 September to 31 December, 75 of 121 days have passed: behind schedule.
+    assert result.expected == pytest.approx(75 / 121)
+    assert result.status == targets.AT_RISK
+    assert not result.behind_beyond_noise  # 100 scores: the interval still reaches the line
+
+
+def test_a_target_reached_is_achieved(org):
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=50, passives=30, detractors=20)
+    target(org, org.team_a)
+    assert only(org, org.team_a).status == targets.ACHIEVED
+
+
+def test_an_error_rate_going_down_is_progress_and_on_track(org):
+    rollup(org, dt.date(2026, 8, 1), interactions=1000, errors=100)
+    rollup(org, dt.date(2026, 11, 1), interactions=1000, errors=60)
+    target(org, metric=Metric.ERROR_RATE, kind=GoalKind.ABSOLUTE, amount=5)  # 10% -> 5%
+    result = only(org)
+    assert result.current_start == dt.date(2026, 11, 1)  # enough in this month already
+    assert result.goal == 5 and result.progress == pytest.approx(0.8)
+    assert result.status == targets.ON_TRACK
+
+
+def test_far_behind_with_a_tight_interval_is_at_risk_beyond_the_noise(org):
+    rollup(org, dt.date(2026, 8, 1), interactions=10_000, errors=1000)
+    rollup(org, dt.date(2026, 10, 1), interactions=10_000, errors=1000)
+    target(org, metric=Metric.ERROR_RATE, kind=GoalKind.CHANGE, amount=-5)
+    result = only(org)
+    assert result.status == targets.AT_RISK and result.behind_beyond_noise
+
+
+def test_a_target_past_its_date_and_not_reached_is_missed(org):
+    rollup(org, dt.date(2026, 8, 1), customers=100, returning_customers=40)
+    rollup(org, dt.date(2026, 10, 1), customers=100, returning_customers=42)
+    target(org, metric=Metric.RETURNING_RATE, amount=10, due_on=dt.date(2026, 11, 1))
+    assert only(org).status == targets.MISSED
+
+
+def test_without_figures_there_is_no_progress_to_show(org):
+    target(org, org.team_a)
+    result = only(org, org.team_a)
+    assert result.status == targets.NO_DATA and result.progress is None
+
+
+def test_the_scope_is_the_organisation_a_team_or_all(org):
+    target(org)
+    target(org, org.team_a)
+    target(org, org.team_b)
+    assert [r.target.team for r in targets.progress(org.organisation, today=TODAY)] == [None]
+    assert [r.target.team for r in targets.progress(org.organisation, org.team_b, today=TODAY)] == [
+        org.team_b
+    ]
+    assert len(targets.progress(org.organisation, all_teams=True, today=TODAY)) == 3
+
+
+def test_progress_of_many_targets_takes_one_query(org, django_assert_num_queries):
+    for team in (org.team_a, org.team_b, org.team_c, None):
+        for metric in Metric.values:
+            target(org, team, metric=metric)
+    chosen = list(Target.objects.select_related("team"))
+    with django_assert_num_queries(1):
+        assert len(targets.progress(org.organisation, targets=chosen, today=TODAY)) == 12
+
+
+def test_progress_is_ready_for_the_api(org):
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    target(org, org.team_a)
+    data = only(org, org.team_a).as_json()
+    assert data["team"] == "alpha" and data["goal"] == 28 and data["goal_label"] == "+8 points"
+    assert data["baseline"]["label"] == "2026-08" and data["baseline"]["n"] == 100
+    json.dumps(data, cls=DjangoJSONEncoder)
+
+
+def test_nothing_of_another_organisation_counts(org):
+    Rollup.objects.create(
+        organisation=org.other,
+        kind="month",
+        period_start=dt.date(2026, 8, 1),
+        errors=5,
+        interactions=10,
+    )
+    target(org, metric=Metric.ERROR_RATE)
+    assert only(org).baseline.value is None
+
+
+# --- Can the change be told from noise? ---
+
+
+def three_months(org, team=None, **counts):
+    for start in (dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)):
+        rollup(org, start, team, **counts)
+
+
+def test_a_small_nps_change_cannot_be_told_from_noise_and_the_hint_says_what_would(org):
+    three_months(
+        org, org.team_a, promoters=50, passives=30, detractors=20, interactions=1000, errors=80
+    )
+    check = targets.detectability(
+        org.organisation, team=org.team_a, metric=Metric.NPS, period="month", change=8, today=TODAY
+    )
+    assert check.per_period == 100
+    assert check.sigma == pytest.approx(78.1, abs=0.1)
+    assert check.detectable == pytest.approx(21.6, abs=0.1)  # 1.96 · 78.1 · √(2/100)
+    assert check.verdict == "too_small"
+    assert check.needed == 733
+    assert check.detectable_quarter == pytest.approx(12.5, abs=0.1)
+    assert not check.quarter_would_do
+    assert check.other_metric == Metric.ERROR_RATE  # 1,000 interactions against 100 scores
+
+
+def test_a_change_a_quarter_can_detect_suggests_the_quarter(org):
+    three_months(org, org.team_a, promoters=50, passives=30, detractors=20)
+    check = targets.detectability(
+        org.organisation,
+        team=org.team_a,
+        metric=Metric.NPS,
+        period="month",
+        change=15,
+        today=TODAY,
+    )
+    assert check.verdict == "too_small" and check.quarter_would_do
+    assert check.other_metric is None
+
+
+def test_a_large_enough_change_is_detectable(org):
+    three_months(org, org.team_a, promoters=50, passives=30, detractors=20)
+    check = targets.detectability(
+        org.organisation,
+        team=org.team_a,
+        metric=Metric.NPS,
+        period="month",
+        change=-25,
+        today=TODAY,
+    )
+    assert check.verdict == "detectable"
+
+
+def test_without_volume_the_hint_cannot_tell(org):
+    check = targets.detectability(
+        org.organisation,
+        team=org.team_b,
+        metric=Metric.ERROR_RATE,
+        period="month",
+        change=2,
+        today=TODAY,
+    )
+    assert check.verdict == "no_volume"
+
+
+# --- The form ---
+
+
+def form(org, data, *, teams=None, organisation_allowed=True):
+    from programmes.models import Team
+
+    return TargetForm(
+        data,
+        organisation=org.organisation,
+        teams=teams if teams is not None else Team.objects.filter(organisation=org.organisation),
+        organisation_allowed=organisation_allowed,
+    )
+
+
+def last_month():
+    from feedback import periods
+
+    today = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the organisation's day
+    return periods.previous_start(periods.period_start(today, "month"), "month")
+
+
+def data(**extra):
+    return {
+        "team": "",
+        "metric": "nps",
+        "baseline": f"month:{last_month().isoformat()}",
+        "goal_kind": "change",
+        "goal_amount": "8",
+        "due_on": (dt.date.today() + dt.timedelta(days=200)).isoformat(),
+        "what_for": "",
+    } | extra
+
+
+@pytest.mark.parametrize(
+    ("metric", "kind", "amount", "message"),
+    [
+        ("nps", "absolute", "150", "between -100 and 100"),
+        ("nps", "change", "95", "between -100 and 100"),
+        ("error_rate", "absolute", "-1", "between 0 and 100"),
+        ("returning_rate", "absolute", "101", "between 0 and 100"),
+        ("nps", "change", "0", "A change of zero"),
+    ],
+)
+def test_goals_must_lie_within_the_metrics_range(org, metric, kind, amount, message):
+    rollup(
+        org,
+        last_month(),
+        promoters=40,
+        passives=40,
+        detractors=20,
+        interactions=100,
+        errors=10,
+        customers=100,
+        returning_customers=40,
+    )
+    bound = form(org, data(metric=metric, goal_kind=kind, goal_amount=amount))
+    assert not bound.is_valid()
+    assert message in str(bound.errors["goal_amount"])
+
+
+def test_a_change_needs_a_baseline_with_figures(org):
+    bound = form(org, data())
+    assert not bound.is_valid()
+    assert "no figures for this period" in str(bound.errors["baseline"])
+    assert form(org, data(goal_kind="absolute", goal_amount="30")).is_valid()
+
+
+def test_the_baseline_is_a_month_or_quarter_start(org):
+    bound = form(org, data(baseline="month:2026-08-15"))
+    assert not bound.is_valid() and "baseline" in bound.errors
+    assert not form(org, data(baseline="year:2026-01-01")).is_valid()
+
+
+def test_the_due_date_lies_after_the_baseline_period(org):
+    rollup(org, last_month(), promoters=40, passives=40, detractors=20)
+    bound = form(org, data(due_on=last_month().isoformat()))
+    assert not bound.is_valid() and "due_on" in bound.errors
+
+
+def test_a_valid_target_is_saved_with_its_period(org):
+    rollup(org, last_month(), promoters=40, passives=40, detractors=20)
+    bound = form(org, data())
+    assert bound.is_valid(), bound.errors
+    saved = bound.save()
+    assert (saved.period, saved.baseline_start, saved.organisation) == (
+        "month",
+        last_month(),
+        org.organisation,
+    )
+
+
+# --- Who sets which target ---
+
+
+def test_a_team_lead_sets_targets_for_their_own_team_only(login, org):
+    client = login(org.lead)
+    rollup(org, last_month(), org.team_a, promoters=40, passives=40, detractors=20)
+    rollup(org, last_month(), org.team_b, promoters=40, passives=40, detractors=20)
+    url = reverse("programmes:target_create")
+    assert client.post(url, data(team=org.team_b.pk)).status_code == 400
+    assert client.post(url, data(team="")).status_code == 400  # not the whole organisation
+    assert not Target.objects.exists()
+    response = client.post(url, data(team=org.team_a.pk))
+    assert response.status_code == 302
+    assert Target.objects.get().team == org.team_a
+
+
+def test_a_team_lead_cannot_edit_another_teams_or_the_organisations_target(login, org):
+    client = login(org.lead)
+    own, theirs, shared = target(org, org.team_a), target(org, org.team_b), target(org)
+    assert client.get(reverse("programmes:target_edit", args=[own.pk])).status_code == 200
+    assert client.get(reverse("programmes:target_edit", args=[theirs.pk])).status_code == 403
+    assert client.post(reverse("programmes:target_delete", args=[shared.pk])).status_code == 403
+    assert Target.objects.count() == 3
+
+
+def test_employees_read_every_target_but_set_none(login, org):
+    target(org, org.team_b, what_for="Fewer parcels lost")
+    client = login(org.employee)
+    page = client.get(reverse("programmes:targets")).content.decode()
+    assert "Fewer parcels lost" in page and "Beta" in page
+    assert reverse("programmes:target_create") not in page
+    assert client.post(reverse("programmes:target_create"), data()).status_code == 403
+
+
+def test_management_sets_organisation_targets(login, org):
+    rollup(org, last_month(), promoters=40, passives=40, detractors=20)
+    client = login(org.manager)
+    assert client.post(reverse("programmes:target_create"), data()).status_code == 302
+    assert Target.objects.get().team is None
+
+
+def test_another_organisations_targets_do_not_exist_for_us(login, org):
+    theirs = Target.objects.create(
+        organisation=org.other,
+        team=org.other_team,
+        metric="nps",
+        baseline_start="2026-08-01",
+        goal_kind="change",
+        goal_amount=5,
+        due_on="2026-12-31",
+        what_for="Elsewhere goal",
+    )
+    client = login(org.manager)
+    assert "Elsewhere goal" not in client.get(reverse("programmes:targets")).content.decode()
+    assert client.get(reverse("programmes:target_edit", args=[theirs.pk])).status_code == 404
+
+
+def test_the_form_hint_tells_the_change_cannot_be_told_from_noise(login, org):
+    start = last_month()
+    for _i in range(3):
+        rollup(
+            org,
+            start,
+            org.team_a,
+            promoters=50,
+            passives=30,
+            detractors=20,
+            interactions=1000,
+            errors=80,
+        )
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    client = login(org.lead)
+    response = client.get(
+        reverse("programmes:target_check"),
+        data(team=org.team_a.pk, goal_amount="8"),
+        headers={"hx-request": "true"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "<html" not in page
+    assert "Too small for one period" in page and "error rate" in page
+
+
+def test_the_target_list_takes_few_queries(login, org, django_assert_max_num_queries):
+    for team in (org.team_a, org.team_b, org.team_c, None):
+        for metric in Metric.values:
+            target(org, team, metric=metric)
+    client = login(org.lead)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("programmes:targets")).status_code == 200
+
+
+def test_a_target_with_an_old_baseline_can_still_be_edited(login, org):
+    old = target(org, org.team_a, baseline_start=dt.date(2024, 1, 1), due_on=dt.date(2024, 12, 31))
+    page = login(org.manager).get(reverse("programmes:target_edit", args=[old.pk])).content.decode()
+    assert 'value="month:2024-01-01" selected' in page
+
+
+def test_the_plan_page_does_not_query_per_linked_target(login, org, django_assert_max_num_queries):
+    from levels.models import PlanItem
+    from programmes.models import Programme
+
+    programme = Programme.objects.create(
+        organisation=org.organisation,
+        name="P",
+        vision="v",
+        mission="m",
+        why="w",
+        starts_on=dt.date(2026, 1, 1),
+        is_current=True,
+    )
+    mission = PlanItem.objects.create(programme=programme, level=1, title="M")
+    for index in range(10):
+        goal = target(org, programme=programme)
+        item = PlanItem.objects.create(
+            programme=programme, level=2, title=f"i{index}", serves=mission
+        )
+        item.targets.add(goal)
+    client = login(org.employee)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("programmes:programme")).status_code == 200
+
+
+def test_a_rate_change_has_newcombes_interval():
+    # Newcombe (1998), example (a): 56/70 against 48/80 gives 0.0524 to 0.3339.
+    change = targets.rate_change(48, 80, 56, 70)
+    assert change.delta == pytest.approx(20)
+    assert change.low == pytest.approx(5.24, abs=0.01)
+    assert change.high == pytest.approx(33.39, abs=0.01)
+    assert change.significant
+    assert not targets.rate_change(10, 100, 12, 100).significant
+    assert targets.rate_change(0, 0, 1, 10).delta is None
+
+
+def test_progress_says_whether_the_change_since_the_baseline_is_real(org):
+    rollup(org, dt.date(2026, 8, 1), interactions=1000, errors=100)
+    rollup(org, dt.date(2026, 11, 1), interactions=1000, errors=60)
+    target(org, metric=Metric.ERROR_RATE, kind=GoalKind.ABSOLUTE, amount=5)
+    result = only(org)
+    assert result.change.delta == pytest.approx(-4)
+    assert result.change.high < 0 and result.change.significant
+    assert result.as_json()["change"]["significant"] is True
+
+
+@pytest.mark.parametrize("amount", ["nan", "inf", "-inf", "1e400", "abc", ""])
+def test_odd_goals_are_form_errors_never_crashes(login, org, amount):
+    client = login(org.manager)
+    check = client.get(reverse("programmes:target_check"), data(goal_amount=amount))
+    assert check.status_code == 200
+    response = client.post(reverse("programmes:target_create"), data(goal_amount=amount))
+    assert response.status_code == 400 and not Target.objects.exists()
+
+
+def test_the_target_page_shows_the_change_since_the_baseline_in_dutch(org):
+    from django.test import Client
+
+    rollup(org, dt.date(2026, 8, 1), org.team_a, interactions=1000, errors=100)
+    rollup(org, last_month(), org.team_a, interactions=1000, errors=55)
+    target(
+        org,
+        org.team_a,
+        metric=Metric.ERROR_RATE,
+        kind=GoalKind.ABSOLUTE,
+        amount=5,
+        due_on=dt.date.today() + dt.timedelta(days=300),
+    )
+    client = Client(headers={"accept-language": "nl"})
+    client.force_login(org.employee)
+    page = client.get(reverse("programmes:targets")).content.decode()
+    assert "Sinds de nulmeting: -4,5 procentpunten" in page and "een echte verandering" in page
+
+
+def test_one_teams_targets_have_their_own_address(login, org):
+    target(org, org.team_a, what_for="Alpha's goal")
+    target(org, org.team_b, what_for="Beta's goal")
+    client = login(org.employee)
+    page = client.get(reverse("programmes:targets"), {"team": "beta"}).content.decode()
+    assert "Beta's goal" in page.replace("&#x27;", "'") and "Alpha" not in page.split("<main")[1]
+    assert client.get(reverse("programmes:targets"), {"team": "elsewhere"}).status_code == 404
