@@ -189,6 +189,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Koning Klant <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address as people reach it, for links in e-mails sent by workers.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Security headers and cookies. Behind a TLS-terminating proxy, set SECURE_PROXY_SSL_HEADER.
 SESSION_COOKIE_HTTPONLY = True
@@ -270,6 +272,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-contact-emails": {
         "task": "feedback.tasks.purge_contact_emails",
         "schedule": timedelta(hours=6),
+    },
+    "alignment-invitations-and-reminders": {
+        "task": "levels.tasks.send_alignment_reminders",
+        "schedule": timedelta(hours=1),
     },
     "clear-expired-sessions": {
         "task": "programmes.tasks.clear_expired_sessions",

@@ -15,6 +15,8 @@ def navigation(request):
     for team in own:
         items.append((reverse("programmes:team_detail", args=[team.slug]), team.name, "team"))
     items.append((reverse("programmes:board"), _("Board"), "board"))
+    # Everyone answers surveys and sees their own team's results; HR runs them.
+    items.append((reverse("levels:alignment_home"), _("Alignment"), "alignment"))
     if visibility.can_manage_people(user):
         items.append((reverse("programmes:people"), _("People"), "people"))
     if visibility.can_manage_themes(user):
