@@ -36,6 +36,11 @@ class ValueForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        self.fields["position"].required = False
+        self.fields["position"].help_text = _("Values are listed from low to high.")
+
+    def clean_position(self):
+        return self.cleaned_data["position"] or 0
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

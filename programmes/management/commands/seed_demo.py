@@ -6,6 +6,7 @@ from django.db import transaction
 
 from feedback.models import SurveyLink, Theme
 from feedback.synthetic import DEMO_THEMES, generate_rows, store_generated
+from levels.demo_alignment import seed_alignment
 from programmes.models import Department, Membership, Organisation, Role, Team, User
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo login, refused in production below
@@ -74,6 +75,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             organisation = seed_organisation()
             seed_feedback(organisation)
+            seed_alignment(organisation)
         self.report(organisation)
 
     def report(self, organisation):
