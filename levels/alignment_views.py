@@ -321,9 +321,9 @@ def export(request, pk):
     header = [_("Group"), _("Answers")]
     for value in result.values:
         header += [
-            f"{value.name}: {_('important')}",
-            f"{value.name}: {_('lived')}",
-            f"{value.name}: {_('gap')}",
+            _("%(value)s: important") % {"value": value.name},
+            _("%(value)s: lived") % {"value": value.name},
+            _("%(value)s: gap") % {"value": value.name},
         ]
     header += [str(label) for _key, label in NEEDS + MOTIVATORS]
     writer.writerow([_cell(text) for text in header])
