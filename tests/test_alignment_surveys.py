@@ -3,7 +3,6 @@ reminders by e-mail in each person's own language."""
 
 import datetime
 
-import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
