@@ -58,8 +58,13 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["min_responses"].min_value = 1
         self.fields["min_group_size"].min_value = 3
         self.fields["min_comment_group_size"].min_value = 3
+        self.fields["min_comment_group_size"].required = False  # left empty: unchanged
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
+
+    def clean_min_comment_group_size(self):
+        value = self.cleaned_data["min_comment_group_size"]
+        return self.instance.min_comment_group_size if value is None else value
 
     def clean(self):
         cleaned = super().clean()
