@@ -124,6 +124,7 @@ def _answer_round(survey, teams, values, answered, rng) -> None:
         return min(5, max(1, round(rng.gauss(mean, 0.8))))
 
     improvement = 0.0 if survey.title == ROUNDS[0][0] else 0.5
+    comments = rng.sample(COMMENTS, len(COMMENTS))  # each said once a round, by somebody
     for slug, count in answered.items():
         team = teams[slug]
         members = list(
@@ -147,5 +148,5 @@ def _answer_round(survey, teams, values, answered, rng) -> None:
                     for i, value in enumerate(values)
                 },
                 scores={key: score(mean + improvement / 2) for key, mean in NEEDS.items()},
-                comment=rng.choice(COMMENTS) if rng.random() < 0.5 else "",
+                comment=comments.pop() if comments and rng.random() < 0.4 else "",
             )
