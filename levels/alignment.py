@@ -46,7 +46,8 @@ class Group:
     key: str
     label: str
     kind: str
-    # Respondents counted in this group but in none of its children (answers whose team is gone).
+    # Respondents counted in this group but in none of its children (answers for a team that
+    # was not among the survey's teams when it opened).
     direct: int = 0
     children: list["Group"] = field(default_factory=list)
     team_ids: set = field(default_factory=set)
@@ -157,49 +158,66 @@ def gap(importance_scores, lived_scores) -> float:
 
 
 def totals_per_team(survey) -> dict:
-    """Sums per team id (None: answers whose team was removed), in two grouped queries."""
+    """Sums per team id (None: answers for a team outside the survey's structure), in two
+    grouped queries."""
+    known = {team["id"] for team in survey.structure}
     per_team: dict = defaultdict(Totals)
     rows = (
         AnswerSet.objects.filter(survey=survey)
-        .values("team_id")
+        .values("team_ref")
         .annotate(respondents=Count("pk"), **{key: Sum(key) for key in SCORE_KEYS})
         .order_by()
     )
     for row in rows:
-        totals = per_team[row["team_id"]]
-        totals.respondents = row["respondents"]
-        totals.scores = {key: row[key] for key in SCORE_KEYS}
+        totals = Totals(row["respondents"], {key: row[key] for key in SCORE_KEYS})
+        per_team[row["team_ref"] if row["team_ref"] in known else None].add(totals)
     rows = (
         ValueAnswer.objects.filter(answer_set__survey=survey)
-        .values("answer_set__team_id", "value_id")
+        .values("answer_set__team_ref", "value_id")
         .annotate(importance=Sum("importance"), lived=Sum("lived"))
         .order_by()
     )
     for row in rows:
-        totals = per_team[row["answer_set__team_id"]]
-        totals.importance[row["value_id"]] = row["importance"]
-        totals.lived[row["value_id"]] = row["lived"]
+        team_ref = row["answer_set__team_ref"]
+        totals = per_team[team_ref if team_ref in known else None]
+        totals.importance[row["value_id"]] += row["importance"]
+        totals.lived[row["value_id"]] += row["lived"]
     return per_team
 
 
-def group_tree(organisation, teams, respondents_per_team: dict) -> Group:
+def structure_of(teams) -> list[dict]:
+    """The teams with their departments as they are now, to keep with a survey."""
+    return [
+        {
+            "id": team.pk,
+            "name": team.name,
+            "department_id": team.department_id,
+            "department": team.department.name if team.department else None,
+        }
+        for team in teams
+    ]
+
+
+def group_tree(organisation, structure, respondents_per_team: dict) -> Group:
     """Organisation → departments (and "other teams") → teams, with their sizes counted.
 
-    ``respondents_per_team`` maps team ids (None for answers whose team was removed) to counts.
+    ``structure`` is a survey's teams as kept when it opened (``structure_of``);
+    ``respondents_per_team`` maps team ids (None: a team outside the structure) to counts.
     """
     root = Group(ORGANISATION_KEY, organisation.name, ORGANISATION)
     departments: dict = {}
     other = Group(OTHER_KEY, str(_("Other teams")), OTHER)
-    for team in sorted(teams, key=lambda t: (t.department is None, str(t.department), t.name)):
-        node = Group(f"team:{team.pk}", team.name, TEAM, team_ids={team.pk})
-        node.direct = respondents_per_team.get(team.pk, 0)
-        if team.department is None:
+    order = sorted(structure, key=lambda t: (t["department"] is None, t["department"], t["name"]))
+    for team in order:
+        node = Group(f"team:{team['id']}", team["name"], TEAM, team_ids={team["id"]})
+        node.direct = respondents_per_team.get(team["id"], 0)
+        if team["department_id"] is None:
             parent = other
         else:
-            parent = departments.get(team.department_id)
+            parent = departments.get(team["department_id"])
             if parent is None:
-                parent = departments[team.department_id] = Group(
-                    f"department:{team.department_id}", team.department.name, DEPARTMENT
+                parent = departments[team["department_id"]] = Group(
+                    f"department:{team['department_id']}", team["department"], DEPARTMENT
                 )
                 root.children.append(parent)
         parent.children.append(node)
@@ -254,29 +272,21 @@ class Results:
         )
 
 
-def thresholds(organisation) -> tuple[int, int]:
-    minimum = max(organisation.min_group_size, GROUP_SIZE_FLOOR)
-    return minimum, max(organisation.min_comment_group_size, minimum)
-
-
-def survey_teams(survey):
-    teams = survey.teams.all() if survey.teams.exists() else survey.organisation.teams.all()
-    return list(Team.objects.filter(pk__in=teams).select_related("department"))
+def thresholds(survey) -> tuple[int, int]:
+    """The survey's minimum group sizes, for figures and for comments, as when it opened."""
+    minimum = max(survey.min_group_size, GROUP_SIZE_FLOOR)
+    return minimum, max(survey.min_comment_group_size, minimum)
 
 
 def results(survey, with_previous=True) -> Results:
     """The settled results of a survey (and of the one before it, for the change)."""
     organisation = survey.organisation
-    minimum, comment_minimum = thresholds(organisation)
+    minimum, comment_minimum = thresholds(survey)
     per_team = totals_per_team(survey)
-    teams = survey_teams(survey)
-    known = {team.pk for team in teams}
-    # Answers of a team taken out of the organisation's structure since count as "other".
-    missing = [team_id for team_id in per_team if team_id is not None and team_id not in known]
-    if missing:
-        teams += list(Team.objects.filter(pk__in=missing).select_related("department"))
     root = group_tree(
-        organisation, teams, {team_id: t.respondents for team_id, t in per_team.items()}
+        organisation,
+        survey.structure,
+        {team_id: totals.respondents for team_id, totals in per_team.items()},
     )
     shown = settle(root, minimum)
     values = list(survey.values.all())
@@ -364,9 +374,10 @@ def comments(result: Results, key: str) -> list[str]:
     if group is None or key not in result.comments_shown:
         return []
     team_ids = {team_id for team_id in group.team_ids if team_id is not None}
-    in_group = Q(team_id__in=team_ids)
+    in_group = Q(team_ref__in=team_ids)
     if None in group.team_ids:
-        in_group |= Q(team__isnull=True)
+        known = {team["id"] for team in result.survey.structure}
+        in_group |= Q(team_ref__isnull=True) | ~Q(team_ref__in=known)
     texts = list(
         AlignmentComment.objects.filter(in_group, survey=result.survey).values_list(
             "text", flat=True
@@ -385,12 +396,20 @@ def open_survey(*, organisation, title, opens_on, closes_on, teams) -> Alignment
     """A new survey about every current value, with an invitation for each person in scope
     (``teams`` empty: the whole organisation). Invitations go out from a worker once committed."""
     with transaction.atomic():
+        scope = list(teams or organisation.teams.all())
         survey = AlignmentSurvey.objects.create(
-            organisation=organisation, title=title, opens_on=opens_on, closes_on=closes_on
+            organisation=organisation,
+            title=title,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            min_group_size=organisation.min_group_size,
+            min_comment_group_size=organisation.min_comment_group_size,
+            structure=structure_of(
+                Team.objects.filter(pk__in=[team.pk for team in scope]).select_related("department")
+            ),
         )
         survey.teams.set(teams)
         survey.values.set(Value.objects.filter(organisation=organisation))
-        scope = teams or organisation.teams.all()
         people = (
             User.objects.in_organisation(organisation)
             .filter(is_active=True, memberships__team__in=scope)
@@ -404,10 +423,9 @@ def open_survey(*, organisation, title, opens_on, closes_on, teams) -> Alignment
 
 
 def answering_teams(person, survey):
-    """The teams a person can answer for: their own teams in the survey's scope."""
+    """The teams a person can answer for: their own teams among the survey's."""
     teams = Team.objects.in_organisation(survey.organisation).with_member(person)
-    scope = survey.teams.all()
-    return teams.filter(pk__in=scope) if scope.exists() else teams
+    return teams.filter(pk__in=[team["id"] for team in survey.structure])
 
 
 class AlreadyAnswered(Exception):
@@ -425,12 +443,13 @@ def store_answers(*, participant, team, value_scores, scores, comment) -> None:
         if locked.has_answered:
             raise AlreadyAnswered
         survey = locked.survey
-        answer_set = AnswerSet.objects.create(survey=survey, team=team, **scores)
+        team_ref = team.pk if team else None
+        answer_set = AnswerSet.objects.create(survey=survey, team_ref=team_ref, **scores)
         ValueAnswer.objects.bulk_create(
             ValueAnswer(answer_set=answer_set, value_id=value_id, importance=imp, lived=lived)
             for value_id, (imp, lived) in value_scores.items()
         )
         comment = redact_comment(comment or "", name_pattern(survey.organisation))
         if comment:
-            AlignmentComment.objects.create(survey=survey, team=team, text=comment)
+            AlignmentComment.objects.create(survey=survey, team_ref=team_ref, text=comment)
         Participant.objects.filter(pk=locked.pk).update(has_answered=True)

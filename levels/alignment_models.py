@@ -99,6 +99,12 @@ class AlignmentSurvey(models.Model):
     # The values asked about, fixed when the survey opens so every answer covers the same ones.
     values = models.ManyToManyField(Value, related_name="surveys", verbose_name=_("values"))
     closed_at = models.DateTimeField(_("closed early"), null=True, blank=True)
+    # Fixed when the survey opens: the thresholds and the teams with their departments. Results
+    # always use these, so changing a setting or moving, renaming or removing a team later never
+    # gives a second, differently hidden view of the same answers to set beside the first.
+    min_group_size = models.PositiveSmallIntegerField(default=5, editable=False)
+    min_comment_group_size = models.PositiveSmallIntegerField(default=8, editable=False)
+    structure = models.JSONField(default=list, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AlignmentSurveyQuerySet.as_manager()
@@ -150,9 +156,8 @@ class AnswerSet(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(AlignmentSurvey, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(
-        "programmes.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # The team's id when answered, not a foreign key: removing the team later moves no answer.
+    team_ref = models.BigIntegerField(null=True, blank=True)
     identity = score_field(_("identity"))
     purpose = score_field(_("purpose"))
     direction = score_field(_("direction"))
@@ -187,9 +192,8 @@ class AlignmentComment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(AlignmentSurvey, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(
-        "programmes.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # The team's id when answered, not a foreign key: removing the team later moves no answer.
+    team_ref = models.BigIntegerField(null=True, blank=True)
     text = models.TextField()
 
     def __str__(self):

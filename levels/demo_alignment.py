@@ -89,7 +89,10 @@ def seed_alignment(organisation) -> None:
         )[0]
         for position, (name, description, behaviour) in enumerate(VALUES)
     ]
-    teams = {team.slug: team for team in Team.objects.in_organisation(organisation)}
+    teams = {
+        team.slug: team
+        for team in Team.objects.in_organisation(organisation).select_related("department")
+    }
     for slug, first_names in EXTRA_PEOPLE.items():
         for first_name in first_names:
             person, created = User.objects.get_or_create(
@@ -111,7 +114,13 @@ def seed_alignment(organisation) -> None:
         survey, _ = AlignmentSurvey.objects.get_or_create(
             organisation=organisation,
             title=title,
-            defaults={"opens_on": opens_on, "closes_on": opens_on + datetime.timedelta(ROUND_DAYS)},
+            defaults={
+                "opens_on": opens_on,
+                "closes_on": opens_on + datetime.timedelta(ROUND_DAYS),
+                "min_group_size": organisation.min_group_size,
+                "min_comment_group_size": organisation.min_comment_group_size,
+                "structure": alignment.structure_of(teams.values()),
+            },
         )
         survey.values.set(values)
         if AnswerSet.objects.filter(survey=survey).exists():

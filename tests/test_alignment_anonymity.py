@@ -234,8 +234,8 @@ def test_an_answer_given_through_the_form_stores_no_trace_of_the_person(login, o
     response = login(org.employee).post(reverse("levels:alignment_answer", args=[survey.pk]), form)
     assert response.status_code == 302
     stored = AnswerSet.objects.values().get()
-    assert set(stored) == {"id", "survey_id", "team_id", *alignment.SCORE_KEYS}
-    assert stored["team_id"] == org.team_a.pk and stored["identity"] == 4
+    assert set(stored) == {"id", "survey_id", "team_ref", *alignment.SCORE_KEYS}
+    assert stored["team_ref"] == org.team_a.pk and stored["identity"] == 4
     assert Participant.objects.get(survey=survey, person=org.employee).has_answered
 
 
@@ -264,3 +264,33 @@ def test_another_organisation_sees_nothing_of_our_surveys(login, org, small_team
     url = reverse("levels:alignment_export", args=[survey.pk])
     assert client.get(url).status_code == 404
     assert "Round 1" not in client.get(reverse("levels:alignment_home")).content.decode()
+
+
+def test_changing_settings_or_teams_later_gives_no_second_view_to_compare(
+    login, org, small_team_survey
+):
+    """A second, differently hidden view of the same answers could be set beside the first:
+    the survey keeps its thresholds and its teams as they were when it opened."""
+    survey = close(small_team_survey)
+    before = alignment.results(survey)
+    org.organisation.min_group_size = 3
+    org.organisation.save()
+    org.team_a.department = None  # Alpha moves out of Service
+    org.team_a.save()
+    org.team_b.delete()  # Beta is removed
+    after = alignment.results(AnswerSet.objects.first().survey)
+    assert after.shown == before.shown
+    assert after.figures == before.figures
+
+
+def test_answers_for_a_team_outside_the_survey_count_only_in_other(org):
+    (value,) = values(org.organisation, "Openness")
+    survey = open_survey(org.organisation, teams=[org.team_b])
+    for _ in range(5):
+        answer(survey, org.team_b, {value: ORDINARY})
+    answer(survey, org.team_a, {value: TELLTALE})  # Alpha was not asked
+    result = alignment.results(close(survey))
+    assert result.root.size == 6
+    assert result.group("other").direct == 1
+    # Beta (5) beside the organisation (6) would give that one answer away: only the total.
+    assert result.shown == {"organisation"}
