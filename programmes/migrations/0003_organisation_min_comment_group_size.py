@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='organisation',
             name='min_comment_group_size',
-            field=models.PositiveSmallIntegerField(default=8, help_text='Alignment comments are shown only for groups of at least this many people.', verbose_name='minimum group size for comments'),
+            field=models.PositiveSmallIntegerField(default=8, help_text='Alignment comments are shown only for groups of at least this many people. A survey keeps the sizes it was opened with.', verbose_name='minimum group size for comments'),
         ),
     ]
