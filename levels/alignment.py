@@ -12,6 +12,7 @@ Every page, the export and every role's view draw from the one set of groups set
 
 import random
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -436,9 +437,12 @@ def store_answers(*, participant, team, value_scores, scores, comment) -> None:
     """Store one person's answers without them, and separately that they answered.
 
     ``value_scores`` maps value ids to (importance, lived); ``scores`` the needs and motivators.
-    The answer rows get random keys and no time, so they cannot be matched to the invitation.
+    The answer rows get random keys and no time; and every answer of the team is written
+    again, in random order, in the same transaction (see ``_rewrite_in_random_order``).
     """
     with transaction.atomic():
+        # One answer at a time per survey, so the rewrite below never copies a stale set.
+        AlignmentSurvey.objects.select_for_update().filter(pk=participant.survey_id).first()
         locked = Participant.objects.select_for_update().get(pk=participant.pk)
         if locked.has_answered:
             raise AlreadyAnswered
@@ -452,4 +456,34 @@ def store_answers(*, participant, team, value_scores, scores, comment) -> None:
         comment = redact_comment(comment or "", name_pattern(survey.organisation))
         if comment:
             AlignmentComment.objects.create(survey=survey, team_ref=team_ref, text=comment)
+        _rewrite_in_random_order(survey, team_ref)
         Participant.objects.filter(pk=locked.pk).update(has_answered=True)
+
+
+def _rewrite_in_random_order(survey, team_ref) -> None:
+    """Write all of a team's answers again, shuffled, with new random keys.
+
+    The database itself keeps traces a table's columns do not show: the order rows were
+    written in, and (PostgreSQL's ``xmin``) the transaction that wrote them, which is also the
+    one that marked the person as having answered. After this, every answer of the team comes
+    from the latest answer's transaction, in an order that says nothing.
+    """
+    shuffle = random.SystemRandom().shuffle
+    in_team = {"survey": survey, "team_ref": team_ref}
+    sets = list(AnswerSet.objects.filter(**in_team).values())
+    scores = list(
+        ValueAnswer.objects.filter(answer_set__survey=survey, answer_set__team_ref=team_ref).values(
+            "answer_set_id", "value_id", "importance", "lived"
+        )
+    )
+    texts = list(AlignmentComment.objects.filter(**in_team).values_list("text", flat=True))
+    AnswerSet.objects.filter(**in_team).delete()  # and their value answers
+    AlignmentComment.objects.filter(**in_team).delete()
+    new_key = {row["id"]: uuid.uuid4() for row in sets}
+    for rows in (sets, scores, texts):
+        shuffle(rows)
+    AnswerSet.objects.bulk_create(AnswerSet(**row | {"id": new_key[row["id"]]}) for row in sets)
+    ValueAnswer.objects.bulk_create(
+        ValueAnswer(**row | {"answer_set_id": new_key[row["answer_set_id"]]}) for row in scores
+    )
+    AlignmentComment.objects.bulk_create(AlignmentComment(text=text, **in_team) for text in texts)

@@ -294,3 +294,45 @@ def test_answers_for_a_team_outside_the_survey_count_only_in_other(org):
     assert result.group("other").direct == 1
     # Beta (5) beside the organisation (6) would give that one answer away: only the total.
     assert result.shown == {"organisation"}
+
+
+def test_each_answer_rewrites_the_teams_answers_with_new_keys_in_random_order(org):
+    (value,) = values(org.organisation, "Openness")
+    survey = open_survey(org.organisation)
+    answer(survey, org.team_a, {value: ORDINARY}, comment="first")
+    first_keys = set(AnswerSet.objects.values_list("pk", flat=True))
+    first_comment = AlignmentComment.objects.get().pk
+    answer(survey, org.team_a, {value: TELLTALE}, comment="second")
+    assert set(AnswerSet.objects.values_list("pk", flat=True)).isdisjoint(first_keys)
+    assert first_comment not in set(AlignmentComment.objects.values_list("pk", flat=True))
+    assert ValueAnswer.objects.count() == 2 and AlignmentComment.objects.count() == 2
+    pairs = sorted(ValueAnswer.objects.values_list("importance", "lived"))
+    assert pairs == sorted([ORDINARY, TELLTALE])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_keeps_no_trace_of_which_transaction_wrote_whose_answer():
+    """PostgreSQL's xmin names the transaction that wrote a row: the one that stored an answer
+    also marked its person as having answered. Every answer of the team must carry the latest
+    transaction, so xmin matches a person to their whole team, never to one answer."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    from tests.factories import OrganisationFactory, TeamFactory
+
+    organisation = OrganisationFactory()
+    team = TeamFactory(organisation=organisation)
+    (value,) = values(organisation, "Openness")
+    survey = open_survey(organisation)
+    for pair in (ORDINARY, TELLTALE, ORDINARY):
+        answer(survey, team, {value: pair})  # each in a transaction of its own
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT xmin::text FROM levels_answerset")
+        answer_transactions = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT DISTINCT xmin::text FROM levels_valueanswer")
+        assert {row[0] for row in cursor.fetchall()} == answer_transactions
+        cursor.execute("SELECT xmin::text FROM levels_participant WHERE has_answered")
+        participants = [row[0] for row in cursor.fetchall()]
+    assert len(answer_transactions) == 1
+    assert participants.count(next(iter(answer_transactions))) == 1  # only the latest person
