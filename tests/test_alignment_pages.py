@@ -42,3 +42,10 @@ def test_alignment_pages_in_both_languages(org, pages, language):
         if language == "nl":
             left = [s for s in english_strings() if s in page or s.replace('"', "&quot;") in page]
             assert left == [], name
+
+
+def test_alignment_overview_counts_its_queries(org, pages, django_assert_max_num_queries):
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(org.employee)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("levels:alignment_home")).status_code == 200
