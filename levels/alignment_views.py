@@ -6,6 +6,7 @@ each new person's answers), and only for the groups ``levels.alignment`` settles
 
 import contextlib
 import csv
+import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -120,7 +121,7 @@ def survey_create(request):
         request.POST or None,
         organisation=organisation,
         teams=visibility.teams_visible_to(request.user),
-        initial={"opens_on": today, "closes_on": today + timezone.timedelta(days=14)},
+        initial={"opens_on": today, "closes_on": today + datetime.timedelta(days=14)},
     )
     if request.method == "POST" and form.is_valid():
         survey = alignment.open_survey(organisation=organisation, **form.cleaned_data)
@@ -175,11 +176,8 @@ def _results_context(request, survey) -> dict:
     # Management and HR see every group, the hidden ones with the reason; others what they may.
     groups = result.groups() if sees_all else [g for g in result.groups() if g.key in visible]
     rows = [_row(result, group) for group in groups]
-    comment_groups = [
-        g
-        for g in result.groups()
-        if g.key in visibility.alignment_groups_visible_to(user, result, comments=True)
-    ]
+    with_comments = visibility.alignment_groups_visible_to(user, result, comments=True)
+    comment_groups = [g for g in result.groups() if g.key in with_comments]
     chosen = request.GET.get("group") or (comment_groups[0].key if comment_groups else "")
     chosen_group = next((g for g in comment_groups if g.key == chosen), None)
     own_hidden = []

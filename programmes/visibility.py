@@ -248,7 +248,7 @@ def can_manage_values(user) -> bool:
 
 
 def can_run_alignment(user) -> bool:
-    """Open and close alignment surveys, and see every group's results and the export."""
+    """Open and close alignment surveys (management and HR both see every group's results)."""
     return is_hr(user)
 
 
