@@ -184,7 +184,11 @@ def _results_context(request, survey) -> dict:
     if not sees_all:
         own = set(visibility.own_teams(user).values_list("pk", flat=True))
         own_hidden = [g for g in result.groups() if g.kind == alignment.TEAM and g.team_ids & own]
-        own_hidden = [g for g in own_hidden if g.key not in result.shown]
+        own_hidden = [
+            {"label": g.label, "too_few": g.size < result.minimum}
+            for g in own_hidden
+            if g.key not in result.shown
+        ]
     return {
         "result": result,
         "values": result.values,

@@ -336,3 +336,11 @@ def test_the_database_keeps_no_trace_of_which_transaction_wrote_whose_answer():
         participants = [row[0] for row in cursor.fetchall()]
     assert len(answer_transactions) == 1
     assert participants.count(next(iter(answer_transactions))) == 1  # only the latest person
+
+
+def test_an_employee_whose_team_is_hidden_beside_a_small_one_is_told_why(
+    login, org, small_team_survey
+):
+    html = page(login(org.employee_b), close(small_team_survey)).content.decode()
+    assert "Beta is not shown on its own" in html
+    assert "Too few people of Beta" not in html
