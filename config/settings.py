@@ -283,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.send_pending_replies",
         "schedule": timedelta(minutes=5),
     },
+    "alignment-invitations-and-reminders": {
+        "task": "levels.tasks.send_alignment_reminders",
+        "schedule": timedelta(hours=1),
+    },
     "clear-expired-sessions": {
         "task": "programmes.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", programme_views.home, name="home"),
     path("", include("programmes.urls")),
     path("", include("feedback.urls")),
+    path("", include("levels.urls")),
     path("api/v1/", api.urls),
     path("accounts/login/", programme_views.LoginView.as_view(), name="login"),
     path(

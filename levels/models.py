@@ -123,3 +123,8 @@ class PlanItem(models.Model):
 
 
 # --- end of the seven-level plan ----------------------------------------------------------------
+
+
+# --- Values and HR's alignment surveys: in alignment_models.py ------------------------------
+
+from levels.alignment_models import *  # noqa: E402, F403

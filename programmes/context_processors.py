@@ -19,6 +19,8 @@ def navigation(request):
     items.append((reverse("programmes:targets"), _("Targets"), "targets"))
     if visibility.can_compare_teams(user):
         items.append((reverse("feedback:compare"), _("Compare"), "compare"))
+    # Everyone answers surveys and sees their own team's results; HR runs them.
+    items.append((reverse("levels:alignment_home"), _("Alignment"), "alignment"))
     if visibility.can_manage_people(user):
         items.append((reverse("programmes:people"), _("People"), "people"))
     if visibility.can_manage_themes(user):

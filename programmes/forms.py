@@ -42,7 +42,14 @@ class OrganisationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "time_zone", "min_responses", "min_group_size", "contact_retention_days"]
+        fields = [
+            "name",
+            "time_zone",
+            "min_responses",
+            "min_group_size",
+            "min_comment_group_size",
+            "contact_retention_days",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,8 +57,24 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
         self.fields["min_responses"].min_value = 1
         self.fields["min_group_size"].min_value = 3
+        self.fields["min_comment_group_size"].min_value = 3
+        self.fields["min_comment_group_size"].required = False  # left empty: unchanged
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
+
+    def clean_min_comment_group_size(self):
+        value = self.cleaned_data["min_comment_group_size"]
+        return self.instance.min_comment_group_size if value is None else value
+
+    def clean(self):
+        cleaned = super().clean()
+        group, comments = cleaned.get("min_group_size"), cleaned.get("min_comment_group_size")
+        if group and comments and comments < group:
+            self.add_error(
+                "min_comment_group_size",
+                _("Comments need at least as many people as the other results."),
+            )
+        return cleaned
 
 
 class AccountForm(forms.ModelForm):

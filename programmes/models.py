@@ -36,6 +36,14 @@ class Organisation(models.Model):
         default=5,
         help_text=_("Alignment results are shown only for groups of at least this many people."),
     )
+    min_comment_group_size = models.PositiveSmallIntegerField(
+        _("minimum group size for comments"),
+        default=8,
+        help_text=_(
+            "Alignment comments are shown only for groups of at least this many people. "
+            "A survey keeps the sizes it was opened with."
+        ),
+    )
     min_responses = models.PositiveSmallIntegerField(
         _("minimum responses"),
         default=30,

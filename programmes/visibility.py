@@ -363,3 +363,91 @@ def people_addressed_by(update):
     if teams.exists():
         people = people.filter(memberships__team__in=teams).distinct()
     return people
+
+
+# --- Values and alignment (HR) ----------------------------------------------------------------
+# Individual alignment answers are never shown to anybody; levels/alignment.py decides which
+# groups' figures exist at all. What is decided here is which of those each person may see.
+
+
+def can_manage_values(user) -> bool:
+    return is_management(user) or is_hr(user)
+
+
+def can_run_alignment(user) -> bool:
+    """Open and close alignment surveys (management and HR both see every group's results)."""
+    return is_hr(user)
+
+
+def can_see_all_alignment_results(user) -> bool:
+    return is_management(user) or is_hr(user)
+
+
+def values_visible_to(user):
+    from levels.models import Value
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return Value.objects.none()
+    return Value.objects.filter(organisation=organisation)
+
+
+def values_managed_by(user):
+    from levels.models import Value
+
+    if not can_manage_values(user):
+        return Value.objects.none()
+    return values_visible_to(user)
+
+
+def alignment_surveys_visible_to(user):
+    """Every survey of the person's organisation: its results are open to all its people, each
+    within what ``alignment_groups_visible_to`` allows."""
+    from levels.models import AlignmentSurvey
+
+    organisation = organisation_of(user)
+    if organisation is None:
+        return AlignmentSurvey.objects.none()
+    return AlignmentSurvey.objects.in_organisation(organisation)
+
+
+def get_alignment_survey_or_404(user, pk):
+    survey = alignment_surveys_visible_to(user).filter(pk=pk).select_related("organisation")
+    survey = survey.first()
+    if survey is None:
+        raise Http404
+    return survey
+
+
+def alignment_invitation_of(user, survey):
+    """The person's invitation to answer ``survey``, or None."""
+    from levels.models import Participant
+
+    if organisation_of(user) is None:
+        return None
+    return Participant.objects.filter(survey=survey, person=user).first()
+
+
+def alignment_groups_visible_to(user, results, comments=False) -> set[str]:
+    """Keys of result groups the person may see: management and HR every shown group, others
+    the organisation and their own teams, or where a team is hidden the group it rolls up into.
+    Always a subset of the groups settled as shown (for ``comments``: as shown with comments),
+    so no view can reveal more than they do."""
+    shown = results.comments_shown if comments else results.shown
+    if can_see_all_alignment_results(user):
+        return set(shown)
+    own = {f"team:{pk}" for pk in own_teams(user).values_list("pk", flat=True)}
+    visible = {results.root.key}
+
+    def visit(group, shown_above):
+        if group.key in own:
+            if group.key in shown:
+                visible.add(group.key)
+            elif shown_above:
+                visible.add(shown_above)
+        here = group.key if group.key in shown else shown_above
+        for child in group.children:
+            visit(child, here)
+
+    visit(results.root, None)
+    return visible & shown

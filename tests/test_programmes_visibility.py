@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from feedback.dashboard_views import digest_opt_out_token
 from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
+from levels import alignment
+from levels.models import Value
 from programmes import visibility
 from programmes.models import IntegrationToken
 
@@ -241,6 +243,34 @@ EXPECTED |= {
         only({"manager": 302} | ORGANISATION, 403),
     ),
 }
+# Alignment: values for management and HR; surveys run by HR; answering for the invited (the
+# survey covers the whole organisation, so every team member); results for everybody in the
+# organisation (each sees only the groups allowed), the export for management and HR.
+VALUES_EDIT = {"manager": 200, "hr": 200, "other_manager": 404}
+EXPECTED |= {
+    "levels:alignment_home": ("get", lambda o: [], only({}, 200)),
+    "levels:alignment_values": ("get", lambda o: [], only(MANAGEMENT | {"hr": 200}, 403)),
+    "levels:alignment_value_edit": ("get", lambda o: [o.value.pk], only(VALUES_EDIT, 403)),
+    "levels:alignment_value_delete": (
+        "post",
+        lambda o: [o.value.pk],
+        only({"manager": 302, "hr": 302, "other_manager": 404}, 403),
+    ),
+    "levels:alignment_survey_create": ("get", lambda o: [], only({"hr": 200}, 403)),
+    "levels:alignment_survey": ("get", lambda o: [o.survey.pk], only({"other_manager": 404}, 200)),
+    "levels:alignment_survey_close": ("post", lambda o: [o.survey.pk], only({"hr": 302}, 403)),
+    "levels:alignment_answer": (
+        "get",
+        lambda o: [o.survey.pk],
+        only({"lead": 200, "employee": 200, "employee_b": 200, "other_manager": 404}, 403),
+    ),
+    # Open survey: no results yet, so management and HR are sent back to the survey page.
+    "levels:alignment_export": (
+        "get",
+        lambda o: [o.survey.pk],
+        only({"manager": 302, "hr": 302, "other_manager": 404}, 403),
+    ),
+}
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
@@ -319,6 +349,14 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
     )
     org.digest_token = digest_opt_out_token(org.employee)
     add_programme(org)
+    org.value = Value.objects.create(organisation=org.organisation, name="Openness")
+    org.survey = alignment.open_survey(
+        organisation=org.organisation,
+        title="Round 1",
+        opens_on=timezone.localdate(),
+        closes_on=timezone.localdate(),
+        teams=[],
+    )
     method, args, expected, *data = EXPECTED[url_name]
     if role != "anonymous":
         client.force_login(getattr(org, role))
