@@ -16,6 +16,7 @@ from feedback import ingest, kpis
 from feedback.models import Source
 from programmes import visibility
 from programmes.models import IntegrationToken
+from programmes.targets import progress as target_progress
 
 MAX_ROWS = 1000
 # 1,000 rows of the longest comments, every character escaped as \uXXXX, fit in this.
@@ -179,10 +180,38 @@ class PeriodOut(Schema):
     returning_rate: FigureOut
 
 
+class TargetFigureOut(Schema):
+    period_start: date
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+
+
+class TargetOut(Schema):
+    id: int
+    team: str | None
+    metric: str = Field(description="nps, error_rate or returning_rate")
+    period: str
+    what_for: str
+    baseline: TargetFigureOut
+    goal: float | None
+    goal_label: str
+    due_on: date
+    current: TargetFigureOut
+    change: ChangeOut | None = Field(description="Since the baseline, with its 95% interval.")
+    progress: float | None = Field(description="0 at the baseline, 1 at the goal.")
+    expected_progress: float = Field(description="The share of the time that has passed.")
+    status: str = Field(description="on_track, at_risk, achieved, missed or no_data")
+
+
 class KpisOut(Schema):
     team: str | None = Field(description="The team's slug; null for the whole organisation.")
     period: str
     series: list[PeriodOut]
+    targets: list[TargetOut] = Field(description="The scope's targets and their progress.")
 
 
 class OrganisationMemberAuth(SessionAuth):
@@ -216,4 +245,7 @@ def get_kpis(
         if found is None:
             return Status(404, {"detail": f"No team with slug “{team}”."})
     entries = kpis.series(request.organisation, team=found, kind=period, last=last)
-    return Status(200, {"team": team or None, "period": period, "series": entries})
+    targets = [row.as_json() for row in target_progress(request.organisation, found)]
+    return Status(
+        200, {"team": team or None, "period": period, "series": entries, "targets": targets}
+    )

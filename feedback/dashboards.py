@@ -74,9 +74,9 @@ def chart_data(series, targets=()) -> dict:
 
     def targets_for(metric):
         return [
-            {"value": target["goal_value"], "label": str(target["label"])}
+            {"value": target["goal"], "label": f"{_('Target')}: {target['goal_label']}"}
             for target in targets
-            if target["metric"] == metric and target.get("goal_value") is not None
+            if target["metric"] == metric and target["goal"] is not None
         ]
 
     return {

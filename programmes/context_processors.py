@@ -21,22 +21,31 @@ def navigation(request):
         items.append((reverse("feedback:compare"), _("Compare"), "compare"))
     # Everyone answers surveys and sees their own team's results; HR runs them.
     items.append((reverse("levels:alignment_home"), _("Alignment"), "alignment"))
+    # Running the organisation: under one "Manage" menu, so the bar stays one line.
+    manage = []
     if visibility.can_manage_people(user):
-        items.append((reverse("programmes:people"), _("People"), "people"))
+        manage.append((reverse("programmes:people"), _("People"), "people"))
     if visibility.can_manage_themes(user):
-        items.append((reverse("feedback:themes"), _("Themes"), "themes"))
+        manage.append((reverse("feedback:themes"), _("Themes"), "themes"))
     if visibility.can_import_feedback(user):
-        items.append((reverse("feedback:imports"), _("Import"), "imports"))
+        manage.append((reverse("feedback:imports"), _("Import"), "imports"))
     if visibility.can_manage_tokens(user):
-        items.append((reverse("programmes:tokens"), _("Integrations"), "tokens"))
+        manage.append((reverse("programmes:tokens"), _("Integrations"), "tokens"))
     if visibility.can_manage_programme(user):
-        items.append(
+        manage.append(
             (reverse("programmes:organisation_settings"), _("Settings"), "organisation_settings")
         )
     current = request.path
-    return {
-        "nav_items": [
+
+    def entries(pairs):
+        return [
             {"url": url, "label": label, "kind": kind, "current": url == current}
-            for url, label, kind in items
+            for url, label, kind in pairs
         ]
+
+    manage_items = entries(manage)
+    return {
+        "nav_items": entries(items),
+        "manage_items": manage_items,
+        "manage_current": any(item["current"] for item in manage_items),
     }

@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 from feedback import dashboards
 from feedback.models import Theme
 from programmes import login_throttling, visibility
+from programmes import targets as target_engine
 from programmes.forms import (
     AccountForm,
     IntegrationTokenForm,
@@ -91,7 +92,13 @@ def team_detail(request, slug):
     }
     target = request.htmx.target if request.htmx else None
     if target != "feed" and not (target or "").startswith("more-"):
-        context["figures"] = dashboards.figures(organisation, team, kind)
+        team_targets = target_engine.progress(organisation, team)
+        for row in team_targets:
+            row.can_edit = can_manage  # a team's targets are set by whoever manages the team
+        context["targets"] = team_targets
+        context["figures"] = dashboards.figures(
+            organisation, team, kind, targets=[row.as_json() for row in team_targets]
+        )
         if target == "figures":
             return render(request, "programmes/partials/team_figures.html", context)
     if can_see_comments:
@@ -140,11 +147,15 @@ def board(request):
         ("returning", _("Returning")),
         ("responses", _("Scores")),
     ]
+    targets_of = {}
+    for row in target_engine.progress(organisation, all_teams=True):
+        targets_of.setdefault(row.target.team_id, []).append(row)
     return render(
         request,
         "programmes/board.html",
         {
             "board": dashboards.board(organisation, teams, kind, sort, descending),
+            "targets_of": targets_of,
             "linked_team_ids": own,
             "organisation": organisation,
             "kind": kind,

@@ -22,8 +22,8 @@ from feedback.models import CommentMark, Reply, Theme
 from feedback.templatetags.charts import sparkline
 from tests.factories import TeamFactory, UserFactory
 
-TEAM_PAGE_QUERIES = 15
-BOARD_QUERIES = 10
+TEAM_PAGE_QUERIES = 18
+BOARD_QUERIES = 12
 
 
 def add_responses(org, team, scores, *, comment="Fine", days_ago=0, prefix="r", **extra):
@@ -495,3 +495,62 @@ def test_people_set_their_digest_and_e_mail_language_themselves(client, org):
     assert client.post(url, {"language": "xx", "weekly_digest": "on"}).status_code == 200
     org.employee.refresh_from_db()
     assert org.employee.weekly_digest is False  # a bad form changes nothing
+
+
+# --- Targets on the dashboards ----------------------------------------------------------------
+
+
+def add_target(org, team, metric="nps", goal_kind="absolute", amount=40):
+    from programmes.models import Target
+
+    today = timezone.localdate()
+    return Target.objects.create(
+        organisation=org.organisation,
+        team=team,
+        metric=metric,
+        period="month",
+        baseline_start=today.replace(day=1) - dt.timedelta(days=1),
+        goal_kind=goal_kind,
+        goal_amount=amount,
+        due_on=today + dt.timedelta(days=90),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_team_targets_draw_as_lines_and_show_their_progress(
+    client, org, django_assert_max_num_queries
+):
+    add_responses(org, org.team_a, [10] * 6 + [3] * 4)
+    add_target(org, org.team_a, "nps", amount=40)
+    add_target(org, org.team_a, "error_rate", amount=5)
+    add_target(org, org.team_b, "nps", amount=90)  # another team's: not on this page
+    client.force_login(org.employee)
+    with django_assert_max_num_queries(TEAM_PAGE_QUERIES):
+        page = client.get(team_url()).content.decode()
+    data = json.loads(html.unescape(re.search(r'data-charts="([^"]*)"', page).group(1)))
+    by_id = {chart["id"]: chart for chart in data["charts"]}
+    assert [line["value"] for line in by_id["nps"]["targets"]] == [40.0]
+    assert [line["value"] for line in by_id["error_rate"]["targets"]] == [5.0]
+    assert by_id["returning"]["targets"] == []
+    targets = page.split('id="targets-heading"', 1)[1].split("</section>", 1)[0]
+    assert targets.count('class="card target-card') == 2
+    # The period switch keeps the lines.
+    figures = htmx(client, team_url(period="quarter"), "figures").content.decode()
+    assert "&quot;targets&quot;: [{&quot;value&quot;: 40.0" in figures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_shows_each_teams_targets_and_the_api_gives_them(client, org):
+    add_responses(org, org.team_a, [10] * 6 + [3] * 4)
+    add_target(org, org.team_a, "nps", amount=40)
+    add_target(org, None, "error_rate", amount=5)
+    client.force_login(org.employee_b)
+    board = client.get(reverse("programmes:board")).content.decode()
+    alpha = board.split(">Alpha<", 1)[1].split("</tr>", 1)[0]
+    assert "NPS 40" in alpha and "target-status" in alpha
+    total = board.split("<tfoot>", 1)[1]
+    assert "Error rate" in total
+    answer = client.get("/api/v1/kpis?team=alpha&period=month").json()
+    assert [t["metric"] for t in answer["targets"]] == ["nps"]
+    assert answer["targets"][0]["goal"] == 40.0
+    assert answer["targets"][0]["current"]["value"] == 20.0
