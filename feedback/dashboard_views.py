@@ -75,10 +75,16 @@ def comment_reply(request, pk):
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            reply = Reply.objects.create(
-                response=response, author=request.user, body=form.cleaned_data["body"]
+            reply, created = Reply.objects.get_or_create(
+                submission=form.cleaned_data["submission"],
+                defaults={
+                    "response": response,
+                    "author": request.user,
+                    "body": form.cleaned_data["body"],
+                },
             )
-            transaction.on_commit(lambda: tasks.send(tasks.send_reply, reply.pk))
+            if created:
+                transaction.on_commit(lambda: tasks.send(tasks.send_reply, reply.pk))
         messages.success(request, _("Your answer is on its way to the customer."))
         return redirect(_team_page(response))
     return render(

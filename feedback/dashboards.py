@@ -159,7 +159,7 @@ class FeedFilter:
         return cls(
             category=category if category in CATEGORIES else "",
             theme=theme_ids.get(theme),
-            q=params.get("q", "").strip()[:100],
+            q=params.get("q", "").replace("\x00", "").strip()[:100],
             unread=params.get("unread") == "1",
             before=parse_cursor(params.get("before", "")),
         )
@@ -184,9 +184,16 @@ def cursor(response) -> str:
 
 
 def parse_cursor(value: str):
+    """(aware moment, id) from ``cursor()``'s text; ``None`` for anything else."""
     moment, _sep, pk = value.partition("~")
-    parsed = parse_datetime(moment) if moment else None
-    if parsed is None or not pk.isdigit():
+    try:
+        parsed = parse_datetime(moment) if moment else None
+        if parsed is None or parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    if not pk.isdigit() or len(pk) > 18:  # ids are bigints
         return None
     return parsed, int(pk)
 
@@ -318,6 +325,8 @@ def compare(organisation, kind, department_slug=""):
     starts = kpis.period_starts(organisation, kind, 2)
     teams = Team.objects.in_organisation(organisation).select_related("department")
     if department_slug:
+        if "\x00" in department_slug:
+            return None
         department = Department.objects.filter(
             organisation=organisation, slug=department_slug
         ).first()

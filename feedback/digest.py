@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from feedback import kpis, periods
 from feedback.models import DigestSent, Response
+from programmes import visibility
 from programmes.models import Organisation, Team, User
 
 logger = logging.getLogger(__name__)
@@ -25,9 +26,10 @@ SEND_FROM = dt.time(7, 0)  # Monday morning, local time
 
 
 def week_to_send(organisation, now=None) -> dt.date | None:
-    """The start of last week, once it is Monday 07:00 or later where the organisation is."""
+    """The start of last week, from Monday 07:00 until Tuesday's end where the organisation is
+    (a beat that was down on Monday still sends; someone joining on Saturday gets the next)."""
     local = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(organisation.time_zone))
-    if local.weekday() == 0 and local.time() < SEND_FROM:
+    if local.weekday() > 1 or (local.weekday() == 0 and local.time() < SEND_FROM):
         return None
     this_week = periods.period_start(local.date(), periods.WEEK)
     return this_week - dt.timedelta(days=7)
@@ -51,49 +53,65 @@ def recipients(organisation, week_start):
 
 
 def team_week(organisation, team, week_start) -> dict:
+    """The team's figures of the week and the week before, and the week's latest comments."""
     before, week = kpis.series(organisation, team=team, kind=periods.WEEK, last=2, until=week_start)
     start, end = periods.bounds(week_start, periods.WEEK, zoneinfo.ZoneInfo(organisation.time_zone))
-    comments = list(
+    comments = (
         Response.objects.filter(team=team, submitted_at__gte=start, submitted_at__lt=end)
         .exclude(comment="")
-        .order_by("-submitted_at")[:3]
+        .order_by("-submitted_at")
     )
     return {"team": team, "week": week, "before": before, "comments": comments}
 
 
-def compose(person, organisation, week_start) -> EmailMultiAlternatives:
+def compose(person, organisation, week_start, weeks=None) -> EmailMultiAlternatives:
     from feedback.dashboard_views import digest_opt_out_token
 
+    weeks = {} if weeks is None else weeks  # (team id) -> team_week, shared by recipients
     teams = Team.objects.in_organisation(organisation).with_member(person).order_by("name")
+    readable = set(visibility.teams_with_comments_visible_to(person).values_list("pk", flat=True))
+    items = []
+    for team in teams:
+        if team.pk not in weeks:
+            weeks[team.pk] = team_week(organisation, team, week_start)
+        week = weeks[team.pk]
+        items.append(
+            week
+            # Comments only for those who may read them (HR in a team sees the figures).
+            | {"comments": list(week["comments"][:3]) if team.pk in readable else []}
+            | {"url": settings.SITE_URL + reverse("programmes:team_detail", args=[team.slug])}
+        )
     language = person.language or settings.LANGUAGE_CODE
-    with translation.override(language):
+    zone = zoneinfo.ZoneInfo(organisation.time_zone)
+    with translation.override(language), timezone.override(zone):
         context = {
             "person": person,
             "label": periods.label(week_start, periods.WEEK),
-            "teams": [
-                team_week(organisation, team, week_start)
-                | {"url": settings.SITE_URL + reverse("programmes:team_detail", args=[team.slug])}
-                for team in teams
-            ],
+            "teams": items,
             "opt_out_url": settings.SITE_URL
             + reverse("feedback:digest_opt_out", args=[digest_opt_out_token(person)]),
         }
-        subject = render_to_string("feedback/email/digest_subject.txt", context).strip()
+        subject = render_to_string("feedback/email/digest_subject.txt", context)
         text = render_to_string("feedback/email/digest.txt", context)
         html = render_to_string("feedback/email/digest.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[person.email])
+    message = EmailMultiAlternatives(one_line(subject), text, to=[person.email])
     message.attach_alternative(html, "text/html")
     message.extra_headers["List-Unsubscribe"] = f"<{context['opt_out_url']}>"
     return message
 
 
+def one_line(text: str) -> str:
+    """A subject line: no line breaks (a team name could hold one), no surrounding space."""
+    return " ".join(text.split())
+
+
 def send_week(organisation, week_start) -> int:
-    sent = 0
+    sent, weeks = 0, {}
     for person in recipients(organisation, week_start):
         try:
             with transaction.atomic():
                 DigestSent.objects.create(user=person, week_start=week_start)
-                compose(person, organisation, week_start).send()
+                compose(person, organisation, week_start, weeks).send()
         except IntegrityError:
             continue  # another worker sent this one
         except OSError:

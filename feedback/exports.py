@@ -12,6 +12,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -132,13 +133,21 @@ def xlsx_response(filename, sheet_title, header, rows):
     sheet = workbook.create_sheet(title=sheet_title[:31])
     sheet.append(header)
     for row in rows:
-        sheet.append([neutralise(value) for value in row])
+        sheet.append([_xlsx_cell(value) for value in row])
     output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     workbook.save(output)
     output.seek(0)
     return FileResponse(
         output, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_TYPE
     )
+
+
+def _xlsx_cell(value):
+    # Rows stored before ingest dropped control characters may still hold some; Excel
+    # cannot, so they go here rather than failing the whole download.
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise(value)
 
 
 def as_bytes(response) -> bytes:

@@ -5,6 +5,7 @@ in the same ingest path.
 """
 
 import re
+import uuid
 
 from django import forms
 from django.conf import settings
@@ -141,6 +142,8 @@ class ImportForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    # A new id each time the form is shown: sending the same form twice answers once.
+    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     body = forms.CharField(
         label=_("Your answer"),
         max_length=4000,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from feedback import periods, rollups
 from feedback.models import Interaction, Response, Source
 from feedback.privacy import customer_hash, redact
-from feedback.rows import RowValidator
+from feedback.rows import RowValidator, clean_text
 from feedback.themes import ThemeMatcher
 
 LOOKUP_CHUNK = 5000
@@ -311,7 +311,7 @@ def store_survey_answer(link, *, score, comment, email, submission, language) ->
     row = {
         "team_id": link.team_id,
         "score": score,
-        "comment": redact(comment.strip()),
+        "comment": redact(clean_text(comment)),
         "customer_hash": customer_hash(organisation.customer_ref_secret, email),
         "submitted_at": timezone.now(),
         "external_id": f"form:{submission}",  # a double click or a reload counts once

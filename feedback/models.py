@@ -183,6 +183,10 @@ class Reply(models.Model):
     )
     body = models.TextField(_("answer"))
     sent_at = models.DateTimeField(null=True, blank=True)  # set by the task that mailed it
+    # Failed sends so far; the sweeper gives up after MAX_ATTEMPTS (feedback.replies).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The form's one-time id: a double click or a resubmitted form answers once.
+    submission = models.UUIDField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

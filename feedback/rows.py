@@ -41,13 +41,21 @@ class RowError:
         return {"row": self.row, "field": self.field, "message": self.message}
 
 
+# Control characters other than tab and line breaks: PostgreSQL text cannot hold NUL, and the
+# rest carry no meaning in feedback but break spreadsheets (openpyxl refuses them) and e-mails.
+CONTROL_CHARACTERS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+
+
+def clean_text(value: str) -> str:
+    return value.translate(CONTROL_CHARACTERS).strip()
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    # PostgreSQL text cannot hold NUL characters; they carry no meaning in feedback anyway.
-    return str(value).replace("\x00", "").strip()
+    return clean_text(str(value))
 
 
 def _field_text(value, number, field, errors) -> str:
@@ -56,7 +64,7 @@ def _field_text(value, number, field, errors) -> str:
     if value is None:
         return ""
     if type(value) is str and value.isascii():  # the common case, checked fastest
-        return value.replace("\x00", "").strip() if "\x00" in value else value.strip()
+        return clean_text(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
         errors.append(RowError(number, field, _("Must be text.")))
         return ""

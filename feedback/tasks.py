@@ -110,4 +110,4 @@ def send_pending_replies() -> int:
     """Beat's safety net: answers whose task was lost (Redis down, worker killed)."""
     from feedback import replies
 
-    return sum(replies.send(pk) for pk in replies.pending())
+    return replies.send_pending()

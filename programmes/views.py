@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -100,7 +101,9 @@ def team_detail(request, slug):
             organisation, team, kind, targets=[row.as_json() for row in team_targets]
         )
         if target == "figures":
-            return render(request, "programmes/partials/team_figures.html", context)
+            # The feed's filter form keeps the period in a hidden field: update it too.
+            context["oob_period"] = can_see_comments
+            return _varies(render(request, "programmes/partials/team_figures.html", context))
     if can_see_comments:
         themes = list(Theme.objects.filter(organisation=organisation))
         feed = dashboards.FeedFilter.from_query(request.GET, themes)
@@ -115,16 +118,22 @@ def team_detail(request, slug):
             "can_answer": can_manage,
         }
         if target == "feed":
-            return render(request, "programmes/partials/comment_feed.html", context)
+            return _varies(render(request, "programmes/partials/comment_list.html", context))
         if (target or "").startswith("more-"):
-            return render(request, "programmes/partials/comment_items.html", context)
+            return _varies(render(request, "programmes/partials/comment_items.html", context))
     context |= {
         "memberships": team.memberships.select_related("user").order_by(
             "-is_lead", "user__first_name", "user__last_name"
         ),
         "can_manage": can_manage,
     }
-    return render(request, "programmes/team_detail.html", context)
+    return _varies(render(request, "programmes/team_detail.html", context))
+
+
+def _varies(response):
+    """The page and its htmx parts share one address: caches must tell them apart."""
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @require_safe

@@ -231,11 +231,17 @@ def test_lead_answers_a_customer_who_asked_for_contact_in_their_language(client,
     client.force_login(org.lead)
     assert "Answer the customer" in client.get(team_url()).content.decode()
     url = reverse("feedback:comment_reply", args=[response.pk])
-    bad = client.post(url, {"body": "ok"})
+    bad = client.post(url, {"body": "ok", "submission": "0b6e4bd2-5d1a-4a8e-9a53-1f6d0e2f0c01"})
     assert bad.status_code == 200 and "Write a few words at least." in bad.content.decode()
     assert not Reply.objects.exists()
 
-    answer = client.post(url, {"body": "Sorry, we bellen u morgen om tien uur."})
+    answer = client.post(
+        url,
+        {
+            "body": "Sorry, we bellen u morgen om tien uur.",
+            "submission": "0b6e4bd2-5d1a-4a8e-9a53-1f6d0e2f0c02",
+        },
+    )
     assert answer.status_code == 302
     reply = Reply.objects.get()
     assert reply.author == org.lead and reply.sent_at is not None
@@ -554,3 +560,145 @@ def test_board_shows_each_teams_targets_and_the_api_gives_them(client, org):
     assert [t["metric"] for t in answer["targets"]] == ["nps"]
     assert answer["targets"][0]["goal"] == 40.0
     assert answer["targets"][0]["current"]["value"] == 20.0
+
+
+# --- Found in review ---------------------------------------------------------------------------
+
+
+class RefusingBackend:
+    """A mail backend that refuses addresses starting with "refuse", as a real server can."""
+
+    def __init__(self, *args, **kwargs):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        self.inner = EmailBackend(*args, **kwargs)
+
+    def send_messages(self, messages):
+        import smtplib
+
+        for message in messages:
+            if message.to[0].startswith("refuse"):
+                raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"no such user")})
+        return self.inner.send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_refused_answer_does_not_hold_up_the_others(org, settings):
+    from feedback import replies, tasks
+
+    settings.EMAIL_BACKEND = "tests.test_feedback_dashboards.RefusingBackend"
+    add_responses(org, org.team_a, [3], comment="A", contact_email="refuse@example.com")
+    add_responses(org, org.team_a, [3], comment="B", contact_email="fine@example.com", prefix="b")
+    old = timezone.now() - dt.timedelta(minutes=10)
+    for response in org.team_a.responses.order_by("pk"):
+        Reply.objects.create(response=response, author=org.lead, body="Hello", created_at=old)
+    assert tasks.send_pending_replies() == 1
+    assert [message.to for message in mail.outbox] == [["fine@example.com"]]
+    for _ in range(replies.MAX_ATTEMPTS):
+        tasks.send_pending_replies()
+    assert list(replies.pending()) == []  # given up on, and shown as not sent
+    assert Reply.objects.get(response__contact_email="refuse@example.com").sent_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_sent_twice_is_stored_and_mailed_once(client, org):
+    add_responses(org, org.team_a, [3], comment="Call me", contact_email="c@example.com")
+    response = org.team_a.responses.get()
+    client.force_login(org.lead)
+    url = reverse("feedback:comment_reply", args=[response.pk])
+    form = {"submission": "6f1c1c1e-8a1b-4a55-9d3e-2b8f8d0c0a11", "body": "We call you today."}
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 302
+    assert Reply.objects.count() == 1 and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_control_characters_never_break_the_excel_export(client, org, post_rows):
+    rows = [
+        {"team": "alpha", "comment": "Bad\x0bcharacters\x01 here", "submitted_at": "2026-01-01"}
+    ]
+    assert post_rows("responses", rows).status_code == 200
+    assert org.team_a.responses.get().comment == "Badcharacters here"  # dropped on the way in
+    Response = org.team_a.responses.model
+    Response.objects.filter(team=org.team_a).update(comment="Old row \x0b from before")
+    client.force_login(org.employee)
+    url = reverse("feedback:team_export", args=["alpha", "comments", "xlsx"])
+    sheet = load_workbook(io.BytesIO(as_bytes(client.get(url)))).active
+    first = next(sheet.iter_rows(min_row=2, values_only=True))
+    assert first[3] == "Old row  from before"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "2024-02-30T10:00:00~5",
+        "2024-01-01T10:00:00%2B25:00~5",
+        "9999-12-31T23:59:59-14:00~5",
+        "0001-01-01T00:00:00%2B14:00~5",
+        "2024-01-01T10:00:00~5",  # no offset: not one of ours
+        "2024-01-01T10:00:00%2B00:00~99999999999999999999999",
+    ],
+)
+def test_odd_cursors_and_nul_characters_are_ignored_not_errors(client, org, before):
+    client.force_login(org.manager)
+    assert client.get(f"{team_url()}?before={before}").status_code == 200
+    assert htmx(client, f"{team_url()}?before={before}&q=%00", "more-5").status_code == 200
+    export = reverse("feedback:team_export", args=["alpha", "comments", "csv"])
+    assert client.get(f"{export}?before={before}&q=a%00b").status_code == 200
+    assert client.get(reverse("feedback:compare") + "?department=%00").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hr_in_a_team_gets_the_digest_figures_but_no_comments(org):
+    from programmes.models import Membership
+
+    Membership.objects.create(team=org.team_a, user=org.hr)
+    last_week = MONDAY_MORNING - dt.timedelta(days=3)
+    rows = [
+        {
+            "team_id": org.team_a.pk,
+            "score": 9,
+            "comment": "Private words of a customer",
+            "customer_hash": "",
+            "submitted_at": last_week,
+            "external_id": "hr-digest",
+        }
+    ]
+    with transaction.atomic():
+        ingest.store_responses(org.organisation, rows, source="api")
+    digest.send_all(now=MONDAY_MORNING)
+    by_person = {message.to[0]: message for message in mail.outbox}
+    assert "Private words" not in by_person[org.hr.email].body
+    assert "Alpha" in by_person[org.hr.email].body
+    assert "Private words" in by_person[org.employee.email].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_times_show_in_the_organisations_time_zone(client, org):
+    org.organisation.time_zone = "America/New_York"
+    org.organisation.save()
+    moment = dt.datetime(2026, 11, 20, 3, 30, tzinfo=dt.UTC)  # 22:30 the evening before there
+    rows = [
+        {
+            "team_id": org.team_a.pk,
+            "score": 5,
+            "comment": "Late at night",
+            "customer_hash": "",
+            "submitted_at": moment,
+            "external_id": "tz",
+        }
+    ]
+    with transaction.atomic():
+        ingest.store_responses(org.organisation, rows, source="api")
+    client.force_login(org.employee)
+    page = client.get(team_url()).content.decode()
+    assert "19 November 2026, 22:30" in page
+
+
+def test_htmx_parts_answer_only_their_part_and_vary_on_it(client, org):
+    client.force_login(org.employee)
+    feed = htmx(client, team_url(q="x"), "feed")
+    assert feed.content.decode().lstrip().startswith('<div id="feed"')
+    assert "HX-Target" in feed["Vary"]
+    figures = htmx(client, team_url(period="week"), "figures").content.decode()
+    assert 'id="feed-period" name="period" value="week" hx-swap-oob="true"' in figures

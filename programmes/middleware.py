@@ -1,0 +1,24 @@
+"""Dates and times on pages in the organisation's own time zone."""
+
+import zoneinfo
+
+from django.utils import timezone
+
+from programmes import visibility
+
+
+class OrganisationTimeZoneMiddleware:
+    """Activates the logged-in person's organisation's time zone for the request, so that a
+    comment's time on a page agrees with its period in the figures and with the exports."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        organisation = visibility.organisation_of(request.user)
+        if organisation is not None:
+            timezone.activate(zoneinfo.ZoneInfo(organisation.time_zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
