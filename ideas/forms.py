@@ -118,12 +118,7 @@ class IdeaCommentForm(forms.ModelForm):
         model = IdeaComment
         fields = ["body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 3})}
-
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if not body:
-            raise forms.ValidationError(_("Write something first."))
-        return body
+        error_messages = {"body": {"required": _("Write something first.")}}
 
 
 class MoveForm(forms.Form):
