@@ -169,3 +169,26 @@ def test_the_demo_has_ideas_in_every_status_and_a_second_run_changes_nothing(
     assert done.accepted_at < done.started_at < done.done_at
     call_command("seed_demo", stdout=StringIO())
     assert (Idea.objects.count(), IdeaVote.objects.count()) == counts
+
+
+def test_an_ideas_page_in_dutch_has_no_english_left(org, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from ideas import workflow
+    from tests.test_config_translations import english_strings
+
+    proposal = idea(org, "Terugbelronde", level=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.move(proposal, to_status="accepted", actor=org.lead)
+    client = Client(headers={"accept-language": "nl"})
+    for person in (org.lead, org.employee, org.employee_b):
+        client.force_login(person)
+        page = client.get(reverse("ideas:detail", args=[proposal.pk])).content.decode()
+        assert '<html lang="nl">' in page and "Terugbelronde" in page
+        left = [s for s in english_strings() if s in page or s.replace('"', "&quot;") in page]
+        assert left == [], person
+    assert "Nieuws over je ideeën" not in client.get(reverse("home")).content.decode()
+    client.force_login(org.employee)
+    home = client.get(reverse("home")).content.decode()
+    assert "Nieuws over je ideeën" in home
+    assert [s for s in english_strings() if s in home] == []
