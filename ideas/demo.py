@@ -52,7 +52,7 @@ IDEAS = [
     },
     {
         "team": "klantenservice-noord",
-        "proposer": "daan",
+        "proposer": "employee",
         "title": "Eén vast aanspreekpunt per klacht",
         "said": "Bij een klacht moeten klanten hun verhaal steeds opnieuw vertellen.",
         "change": "Wie een klacht aanneemt, blijft het aanspreekpunt tot de klant tevreden is.",
@@ -61,7 +61,7 @@ IDEAS = [
         "status": IdeaStatus.ACCEPTED,
         "days": [25, 10],
         "mover": "lead",
-        "voters": ["employee", "noor"],
+        "voters": ["daan", "noor"],
         "reactions": [],
     },
     {
@@ -184,6 +184,7 @@ def seed_ideas(organisation) -> None:
             IdeaEvent.objects.filter(pk=event.pk).update(created_at=moment)
             previous = step
         Idea.objects.filter(pk=idea.pk).update(**moments)
+        IdeaVote.objects.filter(idea=idea).exclude(voter__username__in=spec["voters"]).delete()
         for username in spec["voters"]:
             IdeaVote.objects.get_or_create(idea=idea, voter=people[username])
         for offset, (username, body) in enumerate(spec["reactions"]):

@@ -1,6 +1,7 @@
 """Forms of the ideas: proposing one, reacting to one, moving one on."""
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from ideas.models import Idea, IdeaComment, IdeaStatus
@@ -14,8 +15,10 @@ class CommentChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         text = " ".join(obj.comment.split())
         text = text if len(text) <= 120 else text[:119] + "…"
-        score = "–" if obj.score is None else obj.score
-        return f"{score} · {obj.submitted_at:%Y-%m-%d} · {text}"
+        day = formats.date_format(obj.submitted_at, "j M Y")
+        if obj.score is None:
+            return f"{day} · {text}"
+        return f"{_('Score')} {obj.score} · {day} · {text}"
 
 
 class IdeaForm(forms.ModelForm):

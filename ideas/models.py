@@ -3,7 +3,8 @@ plan item it serves, colleagues' votes and discussion, and its way from proposed
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from levels.models import Level
@@ -35,6 +36,16 @@ REACHED_AT = {
 }
 
 
+def _count_of(model: str):
+    """The number of ``model`` rows of each idea, as a subquery: no GROUP BY over the idea's
+    columns, and the list keeps its order."""
+    from django.apps import apps
+
+    rows = apps.get_model(model).objects.filter(idea=OuterRef("pk")).order_by()
+    counted = rows.values("idea").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
 class IdeaQuerySet(models.QuerySet):
     def in_organisation(self, organisation):
         return self.filter(organisation=organisation)
@@ -46,7 +57,7 @@ class IdeaQuerySet(models.QuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
     def with_vote_count(self):
-        return self.annotate(vote_count=Count("votes", distinct=True))
+        return self.annotate(vote_count=_count_of("ideas.IdeaVote"))
 
     def for_programme(self, programme):
         """Ideas that count for a programme: linked to one of its plan items, or proposed in
@@ -75,7 +86,8 @@ class IdeaQuerySet(models.QuerySet):
         return (
             self.select_related("team", "proposer", "target__team", "plan_item")
             .with_vote_count()
-            .annotate(comment_count=Count("discussion", distinct=True))
+            .annotate(comment_count=_count_of("ideas.IdeaComment"))
+            .order_by("-created_at", "-pk")
         )
 
 
