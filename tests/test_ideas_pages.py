@@ -76,6 +76,7 @@ def test_the_list_takes_the_same_queries_with_more_ideas(login, org, django_asse
     with django_assert_max_num_queries(LIST_QUERIES):
         page = client.get(reverse("ideas:list")).content.decode()
     assert "idea 24" in page and "1 vote" in page
+    assert page.index("idea 24") < page.index("idea 23") < page.index("first")  # newest first
 
 
 def test_the_team_page_shows_its_open_ideas_and_the_way_to_propose_one(login, org):
