@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "programmes",
     "levels",
     "feedback",
+    "ideas",
 ]
 
 # Largest upload (feedback imports); the largest request body otherwise.

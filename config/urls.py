@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("", include("feedback.urls")),
     path("", include("levels.urls")),
+    path("", include("ideas.urls")),
     path("api/v1/", api.urls),
     path("accounts/login/", programme_views.LoginView.as_view(), name="login"),
     path(

@@ -2,7 +2,8 @@
 
 The plan is worked top-down (seeds, "seven levels"): every item serves one a level up, no
 level is worked while the level above is empty, effort does not pile up in *context* while
-values and identity are thin (the bottom-up trap), and every target has plan items behind it.
+values and identity are thin (the bottom-up trap), every target has plan items behind it, and
+the teams' ideas are not only about context.
 Items are anything with ``pk``, ``level``, ``serves_id``, ``status``, ``effort_hours`` and
 ``effort_money``; targets anything with ``pk``.
 """
@@ -19,11 +20,17 @@ ORPHAN = "orphan"
 LEVEL_ABOVE_EMPTY = "level_above_empty"
 BOTTOM_UP_TRAP = "bottom_up_trap"
 TARGET_WITHOUT_PLAN = "target_without_plan"
+IDEAS_ONLY_CONTEXT = "ideas_only_context"
 
 # The bottom-up trap: at least this share of the effort (hours or money) in context while
 # identity and values together get less than THIN_SHARE of it.
 TRAP_CONTEXT_SHARE = Decimal("0.5")
 THIN_SHARE = Decimal("0.15")
+
+# Ideas only about context: at least this many ideas with a level, most of them (this share)
+# about context, and none about identity or values.
+IDEAS_MIN = 4
+IDEAS_CONTEXT_SHARE = Decimal("0.5")
 
 LEVELS = [level.value for level in Level]
 
@@ -47,6 +54,8 @@ class Finding:
             }
         if self.rule == BOTTOM_UP_TRAP:
             return _("The bottom-up trap: effort piles up in context")
+        if self.rule == IDEAS_ONLY_CONTEXT:
+            return _("The teams’ ideas are only about context")
         return _("A target has no plan item behind it: %(target)s") % {"target": self.targets[0]}
 
     @property
@@ -70,6 +79,15 @@ class Finding:
                 )
                 % self.detail
             )
+        if self.rule == IDEAS_ONLY_CONTEXT:
+            return (
+                _(
+                    "%(context)s of the %(total)s ideas are about structure, processes and "
+                    "systems, and none about identity or values. People propose what they "
+                    "were asked for: fixes to the context, not what the team stands for."
+                )
+                % self.detail
+            )
         return _(
             "Nobody has planned what will move this figure; a target without a plan is a wish."
         )
@@ -89,6 +107,12 @@ class Finding:
                 "State the identity and the values first and plan work on them (what do we "
                 "believe about customers?); then let the context follow from them."
             )
+        if self.rule == IDEAS_ONLY_CONTEXT:
+            return _(
+                "Share the why and the values with the teams and ask them how they would live "
+                "them with customers (“what would we do if we really believed this?”); link "
+                "ideas to the identity and value items of the plan."
+            )
         return _("Link the plan items that will move it (usually behaviour or skills), or add one.")
 
 
@@ -96,10 +120,16 @@ def _active(items):
     return [item for item in items if item.status != PlanItemStatus.DROPPED]
 
 
-def diagnose(items: Iterable, targets: Iterable = (), targets_with_plan=frozenset()) -> list:
+def diagnose(
+    items: Iterable,
+    targets: Iterable = (),
+    targets_with_plan=frozenset(),
+    ideas_per_level: dict | None = None,
+) -> list:
     """Every finding for the plan, top-down: empty levels above worked ones, unlinked items,
-    the bottom-up trap, and targets (not in ``targets_with_plan``, a set of target ids that
-    have an active plan item) with no plan behind them."""
+    the bottom-up trap, targets (not in ``targets_with_plan``, a set of target ids that
+    have an active plan item) with no plan behind them, and the teams' ideas (``{level:
+    count}``) only about context."""
     items = _active(items)
     by_level = {level: [item for item in items if item.level == level] for level in LEVELS}
     findings = []
@@ -121,7 +151,23 @@ def diagnose(items: Iterable, targets: Iterable = (), targets_with_plan=frozense
         for target in targets
         if target.pk not in targets_with_plan
     )
+    ideas = ideas_only_context(ideas_per_level or {})
+    if ideas is not None:
+        findings.append(ideas)
     return findings
+
+
+def ideas_only_context(per_level: dict) -> Finding | None:
+    """Most ideas (at least half of at least IDEAS_MIN) about context while identity and values
+    have none: the teams fix the context because nobody asked them about the rest."""
+    total = sum(per_level.values())
+    context = per_level.get(Level.CONTEXT, 0)
+    top = per_level.get(Level.IDENTITY, 0) + per_level.get(Level.VALUES, 0)
+    if total < IDEAS_MIN or top or Decimal(context) < IDEAS_CONTEXT_SHARE * total:
+        return None
+    return Finding(
+        IDEAS_ONLY_CONTEXT, level=Level.CONTEXT, detail={"context": context, "total": total}
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ def navigation(request):
     items.append((reverse("programmes:board"), _("Board"), "board"))
     items.append((reverse("programmes:programme"), _("Programme"), "programme"))
     items.append((reverse("programmes:targets"), _("Targets"), "targets"))
+    items.append((reverse("ideas:list"), _("Ideas"), "ideas"))
     if visibility.can_compare_teams(user):
         items.append((reverse("feedback:compare"), _("Compare"), "compare"))
     # Everyone answers surveys and sees their own team's results; HR runs them.

@@ -49,6 +49,7 @@ class OrganisationSettingsForm(forms.ModelForm):
             "min_group_size",
             "min_comment_group_size",
             "contact_retention_days",
+            "idea_voting",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -61,6 +62,10 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["min_comment_group_size"].required = False  # left empty: unchanged
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
+        self.fields["idea_voting"].required = False  # left out: unchanged
+
+    def clean_idea_voting(self):
+        return self.cleaned_data["idea_voting"] or self.instance.idea_voting
 
     def clean_min_comment_group_size(self):
         value = self.cleaned_data["min_comment_group_size"]

@@ -54,6 +54,16 @@ class Organisation(models.Model):
         default=90,
         help_text=_("E-mail addresses customers left to be contacted are deleted after this."),
     )
+    idea_voting = models.CharField(
+        _("who votes on ideas"),
+        max_length=12,
+        choices=[
+            ("team", _("The idea's own team")),
+            ("organisation", _("Everybody in the organisation")),
+        ],
+        default="team",
+        help_text=_("Everybody reads and discusses every idea; this decides who may vote."),
+    )
     # Key of the HMAC with which customer references are stored; never shown.
     customer_ref_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -122,7 +122,8 @@ def _plan(user, chosen) -> dict:
     with_plan = {
         target.pk for item in items if item.status != "dropped" for target in item.targets.all()
     }
-    findings = coherence.diagnose(items, programme_targets, with_plan)
+    idea_counts = visibility.ideas_visible_to(user).for_programme(chosen).count_per_level()
+    findings = coherence.diagnose(items, programme_targets, with_plan, idea_counts)
     orphans = {f.items[0].pk for f in findings if f.rule == coherence.ORPHAN}
     for item in items:
         item.is_orphan = item.pk in orphans
@@ -143,6 +144,7 @@ def _plan(user, chosen) -> dict:
         "levels": levels,
         "findings": findings,
         "items": items,
+        "idea_counts": [(Level(level), count) for level, count in idea_counts.items()],
         "can_edit": visibility.can_edit_programme(user),
     }
 

@@ -17,6 +17,7 @@ from django_ratelimit.decorators import ratelimit
 
 from feedback import dashboards
 from feedback.models import Theme
+from ideas.notifications import notices_for
 from programmes import login_throttling, visibility
 from programmes import targets as target_engine
 from programmes.forms import (
@@ -41,6 +42,7 @@ def home(request):
         .prefetch_related("teams")[:3],
         "can_publish_updates": visibility.can_publish_updates(request.user),
         "current_programme": visibility.programmes_visible_to(request.user).current().first(),
+        "idea_notices": notices_for(request.user),
     }
     if role in (visibility.HOME_MANAGEMENT, visibility.HOME_HR):
         context["departments"] = _departments_with_teams(request.user)
@@ -122,6 +124,11 @@ def team_detail(request, slug):
         if (target or "").startswith("more-"):
             return _varies(render(request, "programmes/partials/comment_items.html", context))
     context |= {
+        "team_ideas": visibility.ideas_visible_to(request.user)
+        .for_team(team)
+        .open()
+        .with_vote_count()[:5],
+        "can_propose_idea": visibility.can_propose_idea_for(request.user, team),
         "memberships": team.memberships.select_related("user").order_by(
             "-is_lead", "user__first_name", "user__last_name"
         ),

@@ -64,6 +64,8 @@ PAGES = [
     ("lead", "home", []),
     ("employee", "home", []),
     ("employee", "programmes:team_detail", ["alpha"]),
+    ("employee", "ideas:list", []),
+    ("lead", "ideas:create", []),
     (None, "login", []),
     (None, "password_reset", []),
     (None, "feedback:survey", ["LINK"]),

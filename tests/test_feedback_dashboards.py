@@ -22,7 +22,8 @@ from feedback.models import CommentMark, Reply, Theme
 from feedback.templatetags.charts import sparkline
 from tests.factories import TeamFactory, UserFactory
 
-TEAM_PAGE_QUERIES = 18
+# 18, and two for the team's open ideas: the ideas, and whether the person may propose one.
+TEAM_PAGE_QUERIES = 20
 BOARD_QUERIES = 12
 
 

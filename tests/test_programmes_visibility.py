@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from feedback.dashboard_views import digest_opt_out_token
 from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
+from ideas.models import Idea
 from levels import alignment
 from levels.models import Value
 from programmes import visibility
@@ -271,6 +272,33 @@ EXPECTED |= {
         only({"manager": 302, "hr": 302, "other_manager": 404}, 403),
     ),
 }
+# Team ideas: everybody in the organisation reads, discusses and proposes (for their own
+# teams; HR is in none); the idea's own team votes (the organisation's default), not the
+# proposer (employee); whoever manages the team moves it on.
+EXPECTED |= {
+    "ideas:list": ("get", lambda o: [], only({}, 200)),
+    # Management has several teams to choose from first; leads and employees get the form.
+    "ideas:create": ("get", lambda o: [], only({"hr": 403}, 200)),
+    "ideas:detail": ("get", lambda o: [o.idea.pk], only(ORGANISATION, 200)),
+    "ideas:vote": (
+        "post",
+        lambda o: [o.idea.pk],
+        only({"lead": 302} | ORGANISATION, 403),
+        {"on": "1"},
+    ),
+    "ideas:comment": (
+        "post",
+        lambda o: [o.idea.pk],
+        only(ORGANISATION, 302),
+        {"body": "Good one"},
+    ),
+    "ideas:move": (
+        "post",
+        lambda o: [o.idea.pk],
+        only({"manager": 302, "lead": 302} | ORGANISATION, 403),
+        {"to_status": "accepted"},
+    ),
+}
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
@@ -303,6 +331,13 @@ def add_programme(org):
     )
     org.update = Update.objects.create(
         organisation=org.organisation, kind="plans", title="Plans", body="b"
+    )
+    org.idea = Idea.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        proposer=org.employee,
+        title="Call back the same day",
+        change="A call-back round at four",
     )
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from feedback.models import CommentMark, MarkKind, Reply, Response, SurveyLink, Theme
 from feedback.synthetic import DEMO_THEMES, generate_rows, store_generated
+from ideas.demo import seed_ideas
 from levels.demo_alignment import seed_alignment
 from programmes.demo_programme import seed_programme
 from programmes.models import Department, Membership, Organisation, Role, Team, User
@@ -79,6 +80,7 @@ class Command(BaseCommand):
             seed_feedback(organisation)
             seed_programme(organisation)
             seed_alignment(organisation)
+            seed_ideas(organisation)
         self.report(organisation)
 
     def report(self, organisation):

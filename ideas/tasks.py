@@ -1,0 +1,11 @@
+"""Celery tasks of the ideas: thin, they load by id and call ordinary code."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def notify_proposer(event_id: int) -> int:
+    """E-mail the proposer about a step of their idea; at most once per step."""
+    from ideas.notifications import email_proposer
+
+    return email_proposer(event_id)

@@ -1,0 +1,57 @@
+"""Writes that span an idea and its history: moving it on (with the event that notifies the
+proposer), and voting. Views check permissions first (programmes/visibility.py)."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ideas.models import REACHED_AT, Idea, IdeaEvent, IdeaStatus, IdeaVote
+
+
+class NotAllowedMove(ValueError):
+    pass
+
+
+def move(idea: Idea, *, to_status: str, actor, reason: str = "") -> IdeaEvent:
+    """Move the idea on and record who did it and why; the proposer is told by e-mail once
+    the transaction commits."""
+    from ideas import tasks
+
+    with transaction.atomic():
+        locked = Idea.objects.select_for_update().get(pk=idea.pk)
+        if to_status not in locked.next_statuses:
+            raise NotAllowedMove(to_status)
+        now = timezone.now()
+        event = IdeaEvent.objects.create(
+            idea=locked,
+            actor=actor,
+            from_status=locked.status,
+            to_status=to_status,
+            reason=reason,
+        )
+        locked.status = to_status
+        fields = ["status"]
+        setattr(locked, REACHED_AT[IdeaStatus(to_status)], now)
+        fields.append(REACHED_AT[IdeaStatus(to_status)])
+        if to_status == IdeaStatus.DECLINED:
+            locked.decline_reason = reason
+            fields.append("decline_reason")
+        locked.save(update_fields=fields)
+        transaction.on_commit(lambda: tasks.notify_proposer.delay(event.pk))
+    for field in fields:
+        setattr(idea, field, getattr(locked, field))
+    return event
+
+
+def vote(idea: Idea, voter) -> bool:
+    """Give the person's vote; a second vote counts once. True when a vote was added."""
+    try:
+        with transaction.atomic():
+            IdeaVote.objects.create(idea=idea, voter=voter)
+    except IntegrityError:
+        return False
+    return True
+
+
+def withdraw_vote(idea: Idea, voter) -> bool:
+    deleted, _ = IdeaVote.objects.filter(idea=idea, voter=voter).delete()
+    return bool(deleted)
