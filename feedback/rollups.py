@@ -15,8 +15,9 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from feedback import periods, rollups_sql
 from feedback.metrics import DETRACTOR_MAX, PROMOTER_MIN, category
@@ -99,39 +100,53 @@ def visit_flags(day: dt.date, previous: dt.date | None) -> list[bool]:
     return flags
 
 
-def served_on(organisation, team_id, day) -> tuple[dict, set]:
-    """The customers a scope served on a local day, each with the day they were served before
-    it (or None), and the next days after it on which any of them was served again. Two index
-    lookups per customer, whatever the size of the history."""
-    zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    since, until = periods.bounds(day, periods.DAY, zone)
-    scope = _scope_filter(organisation, team_id)
-    same_customer = Interaction.objects.filter(scope, customer_hash=OuterRef("customer_hash"))
-    earlier = same_customer.filter(occurred_at__lt=since).order_by("-occurred_at")
-    later = same_customer.filter(occurred_at__gte=until).order_by("occurred_at")
-    rows = (
-        Interaction.objects.filter(scope, occurred_at__gte=since, occurred_at__lt=until)
-        .exclude(customer_hash="")
-        .annotate(
-            previous=Subquery(earlier.values("occurred_at")[:1]),
-            following=Subquery(later.values("occurred_at")[:1]),
-        )
-        .values_list("customer_hash", "previous", "following")
-        .distinct()
+# The customers a scope served in [since, until), each with the moment of their visit just
+# before (or just after) that: one index lookup per customer (on interaction_customer or
+# interaction_team_customer), however long their history.
+NEIGHBOUR = """
+SELECT c.customer_hash,
+       (SELECT i.occurred_at FROM feedback_interaction i
+        WHERE i.organisation_id = %(org)s {team_i} AND i.customer_hash = c.customer_hash
+          AND {outside}
+        ORDER BY i.occurred_at {direction} LIMIT 1)
+FROM (SELECT DISTINCT customer_hash FROM feedback_interaction
+      WHERE organisation_id = %(org)s {team} AND occurred_at >= %(since)s
+        AND occurred_at < %(until)s AND customer_hash <> '') c
+"""
+BEFORE = {"outside": "i.occurred_at < %(since)s", "direction": "DESC"}
+AFTER = {"outside": "i.occurred_at >= %(until)s", "direction": "ASC"}
+
+
+def _neighbours(organisation, team_id, day, side) -> dict:
+    """{customer served on ``day``: local day of their visit before (BEFORE) or after (AFTER)
+    it in the scope, or None}."""
+    since, until = periods.bounds(day, periods.DAY, zoneinfo.ZoneInfo(organisation.time_zone))
+    team = "" if team_id is None else "AND team_id = %(team)s"
+    team_i = "" if team_id is None else "AND i.team_id = %(team)s"
+    query = NEIGHBOUR.format(team=team, team_i=team_i, **side)
+    params = {"org": organisation.pk, "team": team_id}
+    # Django's own adaptation of the moments (SQLite stores them as UTC text).
+    params["since"], params["until"] = (
+        connection.ops.adapt_datetimefield_value(moment.astimezone(dt.UTC))
+        for moment in (since, until)
     )
     local = periods.local_day(organisation.time_zone)
-    previous, following = {}, set()
-    for customer, before, after in rows:
-        previous[customer] = None if before is None else local(before)
-        if after is not None:
-            following.add(local(after))
-    return previous, following
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for customer, moment in cursor.fetchall():
+            if isinstance(moment, str):
+                moment = parse_datetime(moment)
+            if moment is not None and timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without a zone
+            found[customer] = None if moment is None else local(moment)
+    return found
 
 
 def compute_daily(organisation, team_id, day) -> dict:
     """The DailyCustomers counts of one scope and day, from the raw rows."""
     totals = dict.fromkeys(DAILY_FIELDS, 0)
-    for before in served_on(organisation, team_id, day)[0].values():
+    for before in _neighbours(organisation, team_id, day, BEFORE).values():
         for name, flag in zip(DAILY_FIELDS, visit_flags(day, before), strict=True):
             totals[name] += flag
     return totals
@@ -288,7 +303,7 @@ def local_today(organisation) -> dt.date:
 def next_visit_days(organisation, team_id, day) -> set:
     """The days on which the customers a scope served on ``day`` were next served there: a
     new visit on ``day`` may have made them returning on that day."""
-    return served_on(organisation, team_id, day)[1]
+    return {later for later in _neighbours(organisation, team_id, day, AFTER).values() if later}
 
 
 def affected(organisation, marks, *, limit=None) -> tuple[set, dict]:
