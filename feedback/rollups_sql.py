@@ -101,7 +101,7 @@ INTERACTIONS = INTERACTIONS.replace("{flags}", _flags())
 
 # Enough memory that the sorts and hash tables of a large organisation stay off the disk;
 # for this transaction only.
-WORK_MEM = "512MB"
+WORK_MEM = "1GB"
 
 
 def compute_all(organisation):
