@@ -362,7 +362,6 @@ class DailyCustomers(models.Model):
     returning_in_quarter = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "daily customers"
         constraints = [
             models.UniqueConstraint(
                 fields=["team", "day"],

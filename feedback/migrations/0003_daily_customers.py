@@ -29,7 +29,6 @@ class Migration(migrations.Migration):
                 ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programmes.team')),
             ],
             options={
-                'verbose_name_plural': 'daily customers',
                 'indexes': [models.Index(fields=['organisation', 'day'], name='daily_customers_org_day')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('team__isnull', False)), fields=('team', 'day'), name='daily_customers_team_day_unique'), models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('organisation', 'day'), name='daily_customers_organisation_day_unique')],
             },
