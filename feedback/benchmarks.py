@@ -163,7 +163,6 @@ def bench_rollups(interactions: int, seed: int = 12) -> dict:
     (streamed through the bulk ingest path): a full rebuild beside one bare GROUP BY per raw
     table over the same rows, and the time a worker needs to bring the rollups up to date
     after one new response, and after one new interaction."""
-    from feedback import rollups
     from feedback.synthetic import store_generated
 
     organisation = bench_organisation()
@@ -172,42 +171,52 @@ def bench_rollups(interactions: int, seed: int = 12) -> dict:
     )
     with tasks_sent_not_run():
         store_generated(organisation, "interactions", rows)
-    params = {"org": organisation.pk, "tz": organisation.time_zone}
     try:
-        with connection.cursor() as cursor:
-            # Fresh statistics for both, as a database that has been running a while has.
-            cursor.execute("ANALYZE feedback_response")
-            cursor.execute("ANALYZE feedback_interaction")
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute(BARE_GROUP_BY, params)
-            cursor.fetchall()
-            cursor.execute(BARE_GROUP_BY_INTERACTIONS, params)
-            cursor.fetchall()
-        group_by_seconds = time.perf_counter() - started
-
-        started = time.perf_counter()
-        written = rollups.rebuild(organisation)
-        rebuild_seconds = time.perf_counter() - started
-
-        incremental = {}
-        for kind in ("responses", "interactions"):
-            one = generate_rows(
-                organisation,
-                responses=int(kind == "responses"),
-                interactions=int(kind == "interactions"),
-                days=1,
-                seed=seed + 1,
-            )
-            with tasks_sent_not_run():
-                store_generated(organisation, kind, one[0] or one[1])
-            started = time.perf_counter()
-            rollups.recompute_dirty(organisation)
-            incremental[kind] = time.perf_counter() - started
-        responses = Response.objects.filter(organisation=organisation).count()
-        interactions = Interaction.objects.filter(organisation=organisation).count()
+        return measure_rollups(organisation)
     finally:
         clear(organisation)
+
+
+def measure_rollups(organisation, seed: int = 12) -> dict:
+    """With the organisation's rows in place: a full rebuild beside one bare GROUP BY per raw
+    table over the same rows, then the incremental update after one new response and after
+    one new interaction (each of which stays behind)."""
+    from feedback import rollups
+    from feedback.synthetic import store_generated
+
+    params = {"org": organisation.pk, "tz": organisation.time_zone}
+    with connection.cursor() as cursor:
+        # Fresh statistics for both, as a database that has been running a while has.
+        cursor.execute("ANALYZE feedback_response")
+        cursor.execute("ANALYZE feedback_interaction")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(BARE_GROUP_BY, params)
+        cursor.fetchall()
+        cursor.execute(BARE_GROUP_BY_INTERACTIONS, params)
+        cursor.fetchall()
+    group_by_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    written = rollups.rebuild(organisation)
+    rebuild_seconds = time.perf_counter() - started
+
+    incremental = {}
+    for kind in ("responses", "interactions"):
+        one = generate_rows(
+            organisation,
+            responses=int(kind == "responses"),
+            interactions=int(kind == "interactions"),
+            days=1,
+            seed=seed + 1,
+        )
+        with tasks_sent_not_run():
+            store_generated(organisation, kind, one[0] or one[1])
+        started = time.perf_counter()
+        rollups.recompute_dirty(organisation)
+        incremental[kind] = time.perf_counter() - started
+    responses = Response.objects.filter(organisation=organisation).count()
+    interactions = Interaction.objects.filter(organisation=organisation).count()
     return {
         "responses": responses,
         "interactions": interactions,
