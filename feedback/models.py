@@ -397,3 +397,46 @@ class DirtyMark(models.Model):
 
     def __str__(self):
         return f"{self.team} · {self.day}"
+
+
+class DailyCustomers(models.Model):
+    """The customers a team (or, with no team, the whole organisation) served on one local day,
+    as the building block of distinct and returning customers over longer periods.
+
+    A customer counts in a week, month or quarter on the first day they were served in it, and
+    is returning there if they were served on an earlier day before it began. So each period's
+    figures are the sums of its days' rows, and one new interaction changes only its own day
+    and the customer's next day with a visit. Like the rollups, a cache of the raw rows.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    day = models.DateField()
+    customers = models.PositiveIntegerField(default=0)
+    returning_customers = models.PositiveIntegerField(default=0)
+    first_in_week = models.PositiveIntegerField(default=0)
+    returning_in_week = models.PositiveIntegerField(default=0)
+    first_in_month = models.PositiveIntegerField(default=0)
+    returning_in_month = models.PositiveIntegerField(default=0)
+    first_in_quarter = models.PositiveIntegerField(default=0)
+    returning_in_quarter = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "day"],
+                condition=Q(team__isnull=False),
+                name="daily_customers_team_day_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "day"],
+                condition=Q(team__isnull=True),
+                name="daily_customers_organisation_day_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "day"], name="daily_customers_org_day")]
+
+    def __str__(self):
+        return f"{self.team or self.organisation} · {self.day}"

@@ -6,6 +6,7 @@ generating twice stores them once).
 """
 
 import datetime as dt
+import itertools
 import math
 import random
 import zoneinfo
@@ -92,70 +93,114 @@ def _score(rng, profile, progress):
     return rng.choice((7, 8, 8)), "passive"
 
 
-def generate_rows(organisation, *, responses, interactions, days, seed, end=None):
-    """Return (response rows, interaction rows) in the CSV/API shape."""
-    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
-    teams = list(organisation.teams.order_by("slug"))
-    if not teams:
-        raise ValueError("the organisation has no teams")
-    zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    end = end or dt.datetime.now(zone).date() - dt.timedelta(days=1)
-    start = end - dt.timedelta(days=days - 1)
-    profiles = _team_profiles(rng, teams)
-    weights = [profiles[team.slug]["volume"] for team in teams]
-    # A pool of customers, each mostly served by one team: some come back, most don't.
-    pool = max(1, (responses + interactions) // 3)
-    home_team = [rng.choices(teams, weights)[0].slug for _ in range(min(pool, 200_000))]
+class _Scene:
+    """What both streams of one seed share: the teams, their profiles and the customers."""
 
-    def customer():
+    def __init__(self, organisation, *, responses, interactions, days, seed, end):
+        self.rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
+        self.seed = seed
+        self.teams = list(organisation.teams.order_by("slug"))
+        if not self.teams:
+            raise ValueError("the organisation has no teams")
+        self.zone = zoneinfo.ZoneInfo(organisation.time_zone)
+        end = end or dt.datetime.now(self.zone).date() - dt.timedelta(days=1)
+        self.days = days
+        self.start = end - dt.timedelta(days=days - 1)
+        self.profiles = _team_profiles(self.rng, self.teams)
+        self.weights = [self.profiles[team.slug]["volume"] for team in self.teams]
+        # A pool of customers, each mostly served by one team: some come back, most don't.
+        self.pool = max(1, (responses + interactions) // 3)
+        self.home_team = [
+            self.rng.choices(self.teams, self.weights)[0].slug
+            for _ in range(min(self.pool, 200_000))
+        ]
+
+    def customer(self, rng):
+        pool = self.pool
         number = int(rng.paretovariate(1.2)) % pool if rng.random() < 0.6 else rng.randrange(pool)
-        team = home_team[number % len(home_team)]
+        team = self.home_team[number % len(self.home_team)]
         if rng.random() < 0.15:
-            team = rng.choices(teams, weights)[0].slug
-        return f"K{seed}-{number:07d}", team
+            team = rng.choices(self.teams, self.weights)[0].slug
+        return f"K{self.seed}-{number:07d}", team
 
-    response_rows = []
+    def moment(self, rng):
+        return _moment(rng, self.start, self.days, self.zone)
+
+
+def _local_text(moment) -> str:
+    return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
+
+
+def generate_responses(organisation, *, responses, interactions, days, seed, end=None):
+    """Response rows in the CSV/API shape, one at a time: any number fits in memory.
+    ``interactions`` is the size of the other stream, which sets how many customers there are."""
+    scene = _Scene(
+        organisation, responses=responses, interactions=interactions, days=days, seed=seed, end=end
+    )
+    rng = scene.rng
     for n in range(responses):
-        ref, team = customer()
-        when, progress = _moment(rng, start, days, zone)
-        score, category = _score(rng, profiles[team], progress)
+        ref, team = scene.customer(rng)
+        when, progress = scene.moment(rng)
+        score, category = _score(rng, scene.profiles[team], progress)
         comment = ""
         if rng.random() < (0.6 if category == "detractor" else 0.35):
             _language, comment = rng.choice(COMMENTS[category])
-        response_rows.append(
-            {
-                "team": team,
-                "score": score,
-                "comment": comment,
-                "customer_ref": ref,
-                "submitted_at": when.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes"),
-                "external_id": f"gen-{seed}-r{n}",
-            }
-        )
-    interaction_rows = []
+        yield {
+            "team": team,
+            "score": score,
+            "comment": comment,
+            "customer_ref": ref,
+            "submitted_at": _local_text(when),
+            "external_id": f"gen-{seed}-r{n}",
+        }
+
+
+def generate_interactions(organisation, *, responses, interactions, days, seed, end=None):
+    """Interaction rows in the CSV/API shape, one at a time, for the same customers and teams
+    as ``generate_responses`` with the same arguments."""
+    scene = _Scene(
+        organisation, responses=responses, interactions=interactions, days=days, seed=seed, end=end
+    )
+    rng = random.Random(f"{seed}:interactions")  # noqa: S311 - repeatable test data
     for n in range(interactions):
-        ref, team = customer()
-        when, _progress = _moment(rng, start, days, zone)
-        interaction_rows.append(
-            {
-                "team": team,
-                "customer_ref": ref,
-                "occurred_at": when.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes"),
-                "is_error": rng.random() < profiles[team]["error_rate"],
-                "external_id": f"gen-{seed}-i{n}",
-            }
-        )
-    return response_rows, interaction_rows
+        ref, team = scene.customer(rng)
+        when, _progress = scene.moment(rng)
+        yield {
+            "team": team,
+            "customer_ref": ref,
+            "occurred_at": _local_text(when),
+            "is_error": rng.random() < scene.profiles[team]["error_rate"],
+            "external_id": f"gen-{seed}-i{n}",
+        }
+
+
+def generate_rows(organisation, *, responses, interactions, days, seed, end=None):
+    """Return (response rows, interaction rows) as lists: for small amounts."""
+    sizes = {"responses": responses, "interactions": interactions, "days": days, "seed": seed}
+    return (
+        list(generate_responses(organisation, **sizes, end=end)),
+        list(generate_interactions(organisation, **sizes, end=end)),
+    )
+
+
+def chunks(rows, size):
+    """Lists of up to ``size`` rows from any iterable."""
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
 
 
 def store_generated(organisation, kind, rows, *, chunk=50_000):
-    """Validate and store generated rows in chunks (each chunk all or nothing)."""
+    """Validate and store generated rows (any iterable) in chunks, each all or nothing, so
+    memory stays bounded however many there are."""
     validator = RowValidator(organisation, kind)
     matcher = ThemeMatcher.for_organisation(organisation) if kind == "responses" else None
     created = duplicates = 0
-    for start in range(0, len(rows), chunk):
+    number = 0
+    for batch in chunks(rows, chunk):
         clean = []
-        for number, row in enumerate(rows[start : start + chunk], start=start + 1):
+        for row in batch:
+            number += 1
             good, errors = validator.validate(row, number)
             if errors:
                 raise ValueError(f"generated an invalid row: {errors}")

@@ -1,5 +1,6 @@
 """``generate_feedback``: realistic, repeatable synthetic data through the bulk ingest path."""
 
+import itertools
 from collections import Counter
 from io import StringIO
 
@@ -7,7 +8,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from feedback.models import Interaction, Response
-from feedback.synthetic import generate_rows
+from feedback.synthetic import (
+    generate_interactions,
+    generate_responses,
+    generate_rows,
+    store_generated,
+)
 
 
 def test_the_same_seed_gives_the_same_rows_and_stores_them_once(org):
@@ -54,3 +60,19 @@ def test_unknown_organisation_or_bad_numbers_are_refused(org):
 def test_more_days_than_ten_years_are_refused(org):
     with pytest.raises(CommandError, match="--days from 1 to 3650"):
         call_command("generate_feedback", org="acme", days=12000)
+
+
+def test_rows_stream_so_millions_fit_in_memory(org):
+    sizes = {"responses": 10**9, "interactions": 10**9, "days": 365, "seed": 4}
+    first = list(itertools.islice(generate_responses(org.organisation, **sizes), 3))
+    again = list(itertools.islice(generate_responses(org.organisation, **sizes), 3))
+    assert len(first) == 3 and first == again
+    served = next(generate_interactions(org.organisation, **sizes))
+    assert served["external_id"] == "gen-4-i0"
+
+
+def test_streamed_rows_are_stored_chunk_by_chunk(org):
+    sizes = {"responses": 250, "interactions": 0, "days": 30, "seed": 8}
+    rows = generate_responses(org.organisation, **sizes)
+    assert store_generated(org.organisation, "responses", rows, chunk=100) == (250, 0)
+    assert Response.objects.count() == 250

@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_recomputation_loses_nothing(org, redis_url, tmp_pat
 
     make_backlog(org, monkeypatch)
     assert DirtyMark.objects.exists()
-    expected_counts, _themes = rollups.compute_all(org.organisation)
+    expected_counts, _themes, _daily = rollups.compute_all(org.organisation)
     expected = sorted(
         (
             (team, kind, start, *row.values())

@@ -43,7 +43,8 @@ class Command(BaseCommand):
             f"Bare GROUP BY over the same rows: {built['group_by_seconds']} s\n"
             f"Rebuild ratio to GROUP BY: {built['rebuild_ratio_to_group_by']} (target ≤ 1.5)\n"
             f"Rollups up to date after one new response: "
-            f"{built['incremental_seconds_after_one_response']} s"
+            f"{built['incremental_seconds_after_one_response']} s, "
+            f"after one new interaction: {built['incremental_seconds_after_one_interaction']} s"
         )
 
 
