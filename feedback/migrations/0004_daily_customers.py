@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0002_rollups'),
+        ('feedback', '0003_dashboards'),
         ('programmes', '0002_customer_privacy'),
     ]
 
