@@ -6,6 +6,7 @@ id, an aware datetime, a hashed customer reference, a redacted comment.
 """
 
 import datetime as dt
+import re
 import zoneinfo
 from dataclasses import dataclass
 
@@ -43,11 +44,14 @@ class RowError:
 
 # Control characters other than tab and line breaks: PostgreSQL text cannot hold NUL, and the
 # rest carry no meaning in feedback but break spreadsheets (openpyxl refuses them) and e-mails.
-CONTROL_CHARACTERS = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127])
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(value: str) -> str:
-    return value.translate(CONTROL_CHARACTERS).strip()
+    # Searching first keeps the usual case (nothing to remove) cheap: a million rows pass here.
+    if CONTROL_CHARACTERS.search(value):
+        value = CONTROL_CHARACTERS.sub("", value)
+    return value.strip()
 
 
 def _text(value) -> str:
