@@ -124,3 +124,25 @@ def test_customer_answer_reaches_the_team_page_and_charts_draw(
     assert page.evaluate("window.__samePage") is True
 
     assert collected(page, problems) == []
+
+
+def test_the_menu_folds_on_a_phone_and_opens_with_its_button(live_server, browser, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    organisation = Organisation.objects.create(name="Acme", slug="acme")
+    User.objects.create_user("pia", password="a long enough password", organisation=organisation)
+    problems = []
+    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    context.add_init_script(WATCH)
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "pia")
+    page.fill("input[name=password]", "a long enough password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    board = page.locator("#main-nav").get_by_role("link", name="Board")
+    assert not board.is_visible()
+    page.get_by_role("button", name="Menu").click()
+    assert board.is_visible()
+    assert page.get_by_role("button", name="Menu").get_attribute("aria-expanded") == "true"
+    assert collected(page, problems) == []
