@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.sweep_dirty_rollups",
         "schedule": timedelta(minutes=1),
     },
+    "sweep-theme-retags": {
+        "task": "feedback.tasks.sweep_theme_retags",
+        "schedule": timedelta(minutes=5),
+    },
     "sweep-stale-imports": {
         "task": "feedback.tasks.sweep_stale_imports",
         "schedule": timedelta(minutes=5),

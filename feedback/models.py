@@ -83,6 +83,9 @@ class Theme(models.Model):
         help_text=_("Comma-separated words or phrases; a comment containing one gets the theme."),
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # When the organisation's comments were last re-tagged with this version of the theme;
+    # behind updated_at means a re-tag is owed (a beat task sweeps those up).
+    retagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("theme")

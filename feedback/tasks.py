@@ -111,3 +111,14 @@ def send_pending_replies() -> int:
     from feedback import replies
 
     return replies.send_pending()
+
+
+@shared_task
+def sweep_theme_retags() -> int:
+    """Beat's safety net for theme edits whose re-tagging task was lost."""
+    from feedback.themes import organisations_owed_a_retag
+
+    owed = list(organisations_owed_a_retag())
+    for organisation_id in owed:
+        send(retag_comments, organisation_id)
+    return len(owed)

@@ -1,8 +1,11 @@
 """Tagging comments with the organisation's themes by their keywords."""
 
+import datetime as dt
 import re
 
 from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
 from feedback import periods, rollups
 from feedback.models import Response, Theme
@@ -49,6 +52,7 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
     through = Response.themes.through
     tagged = 0
     last_id = 0
+    started = timezone.now()
     while True:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -62,6 +66,10 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
                 .values_list("pk", "comment", "team_id", "submitted_at")[:batch_size]
             )
             if not batch:
+                # Themes changed since this run began stay owed: the sweeper re-tags again.
+                Theme.objects.filter(organisation=organisation, updated_at__lte=started).update(
+                    retagged_at=started
+                )
                 return tagged
             last_id = batch[-1][0]
             links = [
@@ -79,3 +87,17 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
                 later_periods=False,
             )
         tagged += len({link.response_id for link in links})
+
+
+# A re-tag normally starts within seconds of an edit; the sweeper leaves younger ones to it.
+RETAG_GRACE = dt.timedelta(minutes=2)
+
+
+def organisations_owed_a_retag(now=None):
+    """Organisations with a theme edited since their comments were last re-tagged (the task
+    sent after the edit was lost: Redis down, a worker killed)."""
+    cutoff = (now or timezone.now()) - RETAG_GRACE
+    owed = Theme.objects.filter(updated_at__lt=cutoff).filter(
+        Q(retagged_at__isnull=True) | Q(retagged_at__lt=F("updated_at"))
+    )
+    return owed.values_list("organisation_id", flat=True).distinct()

@@ -1,11 +1,14 @@
 """Themes: comments are tagged on ingest by keywords found at the start of a word, in any case;
 managers keep the themes on /themes/, and every change re-tags the comments already stored."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from feedback.imports import import_file
 from feedback.models import Response, Theme
-from feedback.themes import ThemeMatcher, retag_organisation
+from feedback.themes import ThemeMatcher, organisations_owed_a_retag, retag_organisation
 
 
 def theme(organisation, name, keywords):
@@ -372,3 +375,33 @@ def test_redaction_marks_do_not_count_as_keywords(org):
     matcher = ThemeMatcher([theme])
     assert matcher.match("Call me on [phone] or [e-mail]") == []
     assert matcher.match("Nobody answers the phone") == [theme.pk]
+
+
+def test_a_theme_edit_while_redis_is_down_is_retagged_by_the_sweeper(
+    client, org, stored_comments, waiting, django_capture_on_commit_callbacks
+):
+    from feedback import tasks
+    from tests.conftest import broker_unreachable
+
+    retag_organisation(org.organisation)
+    assert list(organisations_owed_a_retag()) == []
+    client.force_login(org.manager)
+    with broker_unreachable(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/themes/{waiting.pk}/", {"name": "Bereikbaarheid", "keywords": "bereikbaar"}
+        )
+    assert response.status_code == 302  # saved, though its task could not be sent
+    assert themes_of("reach") == set() and themes_of("wait") == {"Bereikbaarheid"}
+    # Too fresh for the sweeper: the task may still be on its way.
+    assert list(organisations_owed_a_retag()) == []
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert list(organisations_owed_a_retag(now=later)) == [org.organisation.pk]
+    # Five minutes on, as beat sees it: the edit and the last re-tag before it, both earlier.
+    Theme.objects.filter(pk=waiting.pk).update(
+        updated_at=timezone.now() - dt.timedelta(minutes=5),
+        retagged_at=timezone.now() - dt.timedelta(minutes=10),
+    )
+    assert tasks.sweep_theme_retags() == 1
+    assert themes_of("reach") == themes_of("both") == {"Bereikbaarheid"}
+    assert themes_of("wait") == set()
+    assert tasks.sweep_theme_retags() == 0  # nothing owed any more
