@@ -136,3 +136,17 @@ def returning_rate(returning: int, customers: int) -> Estimate:
         return Estimate(None, None, None, 0, too_few=True)
     low, high = wilson(returning, customers)
     return Estimate(100 * returning / customers, 100 * low, 100 * high, customers)
+
+
+def rate_change(events_before: int, n_before: int, events_after: int, n_after: int):
+    """The difference of two proportions in percentage points, with Newcombe's hybrid score
+    interval (1998, method 10), built from the Wilson intervals of each."""
+    if not n_before or not n_after:
+        return Change(None, None, None, False)
+    p1, p2 = events_before / n_before, events_after / n_after
+    l1, u1 = wilson(events_before, n_before)
+    l2, u2 = wilson(events_after, n_after)
+    delta = p2 - p1
+    low = delta - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = delta + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    return Change(100 * delta, 100 * low, 100 * high, low > 0 or high < 0)

@@ -7,7 +7,6 @@ rows, so it costs the same at ten thousand and ten million responses. The dictio
 """
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -280,21 +279,7 @@ def change_between(metric: str, before: Rollup | None, after: Rollup | None) -> 
         )
     first, n1, _ = _counts([before], metric)
     second, n2, _ = _counts([after], metric)
-    return rate_change(first, n1, second, n2)
-
-
-def rate_change(events_before: int, n_before: int, events_after: int, n_after: int):
-    """The difference of two proportions in percentage points, with Newcombe's hybrid score
-    interval (1998, method 10), built from the Wilson intervals of each."""
-    if not n_before or not n_after:
-        return metrics.Change(None, None, None, False)
-    p1, p2 = events_before / n_before, events_after / n_after
-    l1, u1 = metrics.wilson(events_before, n_before)
-    l2, u2 = metrics.wilson(events_after, n_after)
-    delta = p2 - p1
-    low = delta - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
-    high = delta + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
-    return metrics.Change(100 * delta, 100 * low, 100 * high, low > 0 or high < 0)
+    return metrics.rate_change(first, n1, second, n2)
 
 
 # --- Can the change be told from noise? ----------------------------------------------------------

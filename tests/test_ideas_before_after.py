@@ -10,7 +10,6 @@ from django.urls import reverse
 from feedback import metrics
 from ideas import impact
 from ideas.models import Idea, IdeaStatus
-from programmes import targets
 from programmes.models import Target
 from tests.test_programme_targets import rollup
 
@@ -104,7 +103,7 @@ def test_the_error_rate_of_its_target_per_quarter(org):
     assert result.after_starts == [dt.date(2026, 7, 1)]  # Q4 has not ended
     assert result.before == metrics.error_rate(100, 1000)
     assert result.after == metrics.error_rate(30, 500)
-    assert result.change == targets.rate_change(100, 1000, 30, 500)
+    assert result.change == metrics.rate_change(100, 1000, 30, 500)
     assert result.change.delta == pytest.approx(-4.0)
     assert result.change.significant
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
+from feedback import metrics
 from feedback.models import Rollup
 from programmes import targets
 from programmes.models import GoalKind, Metric, Target
@@ -420,13 +421,13 @@ def test_the_plan_page_does_not_query_per_linked_target(login, org, django_asser
 
 def test_a_rate_change_has_newcombes_interval():
     # Newcombe (1998), example (a): 56/70 against 48/80 gives 0.0524 to 0.3339.
-    change = targets.rate_change(48, 80, 56, 70)
+    change = metrics.rate_change(48, 80, 56, 70)
     assert change.delta == pytest.approx(20)
     assert change.low == pytest.approx(5.24, abs=0.01)
     assert change.high == pytest.approx(33.39, abs=0.01)
     assert change.significant
-    assert not targets.rate_change(10, 100, 12, 100).significant
-    assert targets.rate_change(0, 0, 1, 10).delta is None
+    assert not metrics.rate_change(10, 100, 12, 100).significant
+    assert metrics.rate_change(0, 0, 1, 10).delta is None
 
 
 def test_progress_says_whether_the_change_since_the_baseline_is_real(org):
