@@ -177,7 +177,13 @@ class PeriodOut(Schema):
         description="Against the period before, with its 95% interval."
     )
     error_rate: FigureOut
+    error_rate_change: ChangeOut | None = Field(
+        description="Against the period before, in percentage points, with its 95% interval."
+    )
     returning_rate: FigureOut
+    returning_rate_change: ChangeOut | None = Field(
+        description="Against the period before, in percentage points, with its 95% interval."
+    )
 
 
 class TargetFigureOut(Schema):

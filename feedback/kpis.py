@@ -112,9 +112,26 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 if previous is not None
                 else None,
                 "error_rate": _figure(metrics.error_rate(row.errors, row.interactions)),
+                "error_rate_change": _change(
+                    metrics.rate_change(
+                        previous.errors, previous.interactions, row.errors, row.interactions
+                    )
+                )
+                if previous is not None
+                else None,
                 "returning_rate": _figure(
                     metrics.returning_rate(row.returning_customers, row.customers)
                 ),
+                "returning_rate_change": _change(
+                    metrics.rate_change(
+                        previous.returning_customers,
+                        previous.customers,
+                        row.returning_customers,
+                        row.customers,
+                    )
+                )
+                if previous is not None
+                else None,
             }
         )
         previous = row

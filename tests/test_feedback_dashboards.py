@@ -703,3 +703,28 @@ def test_htmx_parts_answer_only_their_part_and_vary_on_it(client, org):
     assert "HX-Target" in feed["Vary"]
     figures = htmx(client, team_url(period="week"), "figures").content.decode()
     assert 'id="feed-period" name="period" value="week" hx-swap-oob="true"' in figures
+
+
+def test_a_rate_change_is_real_by_the_interval_of_the_difference_not_by_overlap(client, org):
+    # 10% of 1,000 then 13% of 1,000: the two intervals overlap (8.3–12.0 and 11.1–15.2), yet
+    # the difference's own interval (0.2 to 5.8 points) leaves out zero: a real change.
+    from feedback.models import Rollup
+    from feedback.rollups import local_today
+
+    this_month = local_today(org.organisation).replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    for start, errors in ((last_month, 100), (this_month, 130)):
+        Rollup.objects.create(
+            organisation=org.organisation,
+            team=org.team_a,
+            kind="month",
+            period_start=start,
+            interactions=1000,
+            errors=errors,
+        )
+    client.force_login(org.employee)
+    page = client.get(team_url()).content.decode()
+    tile = page.split("<h3>Error rate</h3>", 1)[1].split("</article>", 1)[0]
+    assert "Last month: 10.0%" in tile and "a real change" in tile
+    answer = client.get("/api/v1/kpis?team=alpha&period=month&last=2").json()
+    assert answer["series"][1]["error_rate_change"]["significant"] is True
