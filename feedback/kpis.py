@@ -9,7 +9,9 @@ from feedback.models import Rollup
 from feedback.rollups import local_today
 
 
-def _figure(estimate: metrics.Estimate) -> dict:
+def figure_json(estimate: metrics.Estimate) -> dict:
+    """A figure with its interval as JSON-ready numbers, rounded for people."""
+
     def rounded(value):
         return None if value is None else round(value, 1)
 
@@ -102,7 +104,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 "errors": row.errors,
                 "customers": row.customers,
                 "returning_customers": row.returning_customers,
-                "nps": _figure(nps),
+                "nps": figure_json(nps),
                 "nps_change": _change(
                     metrics.nps_change(
                         (previous.promoters, previous.passives, previous.detractors),
@@ -111,7 +113,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 )
                 if previous is not None
                 else None,
-                "error_rate": _figure(metrics.error_rate(row.errors, row.interactions)),
+                "error_rate": figure_json(metrics.error_rate(row.errors, row.interactions)),
                 "error_rate_change": _change(
                     metrics.rate_change(
                         previous.errors, previous.interactions, row.errors, row.interactions
@@ -119,7 +121,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 )
                 if previous is not None
                 else None,
-                "returning_rate": _figure(
+                "returning_rate": figure_json(
                     metrics.returning_rate(row.returning_customers, row.customers)
                 ),
                 "returning_rate_change": _change(

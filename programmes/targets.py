@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from feedback import metrics, periods
+from feedback import kpis, metrics, periods
 from feedback.models import Rollup
 from feedback.rollups import local_today
 from programmes.models import GoalKind, Metric, Target
@@ -45,17 +45,10 @@ def figure(metric: str, row: Rollup | None, min_responses: int) -> metrics.Estim
 
 
 def _figure_json(estimate: metrics.Estimate, start: dt.date, kind: str) -> dict:
-    def rounded(value):
-        return None if value is None else round(value, 1)
-
     return {
         "period_start": start,
         "label": periods.label(start, kind),
-        "value": rounded(estimate.value),
-        "low": rounded(estimate.low),
-        "high": rounded(estimate.high),
-        "n": estimate.n,
-        "too_few": estimate.too_few,
+        **kpis.figure_json(estimate),
     }
 
 
