@@ -24,7 +24,8 @@ def figure_json(estimate: metrics.Estimate) -> dict:
     }
 
 
-def _change(change: metrics.Change) -> dict | None:
+def change_json(change: metrics.Change) -> dict | None:
+    """A change between periods with its interval, JSON-ready; None without one."""
     if change.delta is None:
         return None
     return {
@@ -105,7 +106,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 "customers": row.customers,
                 "returning_customers": row.returning_customers,
                 "nps": figure_json(nps),
-                "nps_change": _change(
+                "nps_change": change_json(
                     metrics.nps_change(
                         (previous.promoters, previous.passives, previous.detractors),
                         (row.promoters, row.passives, row.detractors),
@@ -114,7 +115,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 if previous is not None
                 else None,
                 "error_rate": figure_json(metrics.error_rate(row.errors, row.interactions)),
-                "error_rate_change": _change(
+                "error_rate_change": change_json(
                     metrics.rate_change(
                         previous.errors, previous.interactions, row.errors, row.interactions
                     )
@@ -124,7 +125,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
                 "returning_rate": figure_json(
                     metrics.returning_rate(row.returning_customers, row.customers)
                 ),
-                "returning_rate_change": _change(
+                "returning_rate_change": change_json(
                     metrics.rate_change(
                         previous.returning_customers,
                         previous.customers,

@@ -143,14 +143,7 @@ class TargetProgress:
             "goal_label": self.goal_label,
             "due_on": target.due_on,
             "current": _figure_json(self.current, self.current_start, kind),
-            "change": None
-            if self.change is None or self.change.delta is None
-            else {
-                "delta": round(self.change.delta, 1),
-                "low": round(self.change.low, 1),
-                "high": round(self.change.high, 1),
-                "significant": self.change.significant,
-            },
+            "change": None if self.change is None else kpis.change_json(self.change),
             "progress": None if self.progress is None else round(self.progress, 3),
             "expected_progress": round(self.expected, 3),
             "status": self.status,
