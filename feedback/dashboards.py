@@ -8,13 +8,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from feedback import kpis, metrics, periods
-from feedback.models import CommentMark, MarkKind, Reply, ThemeRollup
+from feedback.models import CommentMark, MarkKind, Reply, Rollup, ThemeRollup
 from programmes import visibility
+from programmes.models import Department, Team
 
 PAGE_KINDS = (periods.WEEK, periods.MONTH, periods.QUARTER)
 KIND_NAMES = {
@@ -299,29 +300,10 @@ def board(organisation, teams, kind, sort="name", descending=False) -> dict:
     }
 
 
-def _department_figures(counts: dict, min_responses: int) -> dict:
-    return {
-        "nps": metrics.nps(
-            counts["promoters"],
-            counts["passives"],
-            counts["detractors"],
-            min_responses=min_responses,
-        ),
-        "error_rate": metrics.error_rate(counts["errors"], counts["interactions"]),
-        "responses": counts["promoters"] + counts["passives"] + counts["detractors"],
-        "interactions": counts["interactions"],
-    }
-
-
 def compare(organisation, kind, department_slug=""):
     """Departments side by side (their teams' counts added up: NPS and error rate add up over
     teams, distinct customers do not, so departments show no returning rate), or one
     department's teams. ``None`` for an unknown department."""
-    from django.db.models import Sum
-
-    from feedback.models import Rollup
-    from programmes.models import Department, Team
-
     starts = kpis.period_starts(organisation, kind, 2)
     teams = Team.objects.in_organisation(organisation).select_related("department")
     if department_slug:
@@ -336,7 +318,7 @@ def compare(organisation, kind, department_slug=""):
             organisation, teams.filter(department=department), kind, sort="nps", descending=True
         )
         return result | {"department": department, "label": periods.label(starts[1], kind)}
-    fields = ("promoters", "passives", "detractors", "interactions", "errors")
+    fields = ("responses", "promoters", "passives", "detractors", "interactions", "errors")
     sums = (
         Rollup.objects.filter(
             organisation=organisation,
@@ -347,23 +329,23 @@ def compare(organisation, kind, department_slug=""):
         .values("team__department_id", "period_start")
         .annotate(**{field: Sum(field) for field in fields})
     )
-    empty = dict.fromkeys(fields, 0)
-    counts = {}
-    for row in sums:
-        counts[(row["team__department_id"], row["period_start"])] = {f: row[f] for f in fields}
+    # A department's counts as a rollup row of its own, so the series' one definition of
+    # every figure and change applies (customers stay 0: they do not add up over teams).
+    added = {
+        (row["team__department_id"], row["period_start"]): Rollup(
+            kind=kind, period_start=row["period_start"], **{f: row[f] for f in fields}
+        )
+        for row in sums
+    }
     departments = list(Department.objects.filter(organisation=organisation).order_by("name"))
     has_loose_teams = teams.filter(department__isnull=True).exists()
     rows = []
     for department in [*departments, *([None] if has_loose_teams else [])]:
         key = department.pk if department else None
-        before = counts.get((key, starts[0]), empty)
-        now = counts.get((key, starts[1]), empty)
-        figures = _department_figures(now, organisation.min_responses)
-        change = metrics.nps_change(
-            (before["promoters"], before["passives"], before["detractors"]),
-            (now["promoters"], now["passives"], now["detractors"]),
+        series = kpis.entries(
+            organisation, kind, [added.get((key, start)) for start in starts], starts
         )
-        rows.append({"department": department, "figures": figures, "change": change})
-    rows.sort(key=lambda row: _sortable(row["figures"]["nps"].value), reverse=True)
-    rows.sort(key=lambda row: row["figures"]["nps"].value is None)
+        rows.append({"department": department, "current": series[-1]})
+    rows.sort(key=lambda row: _sortable(row["current"]["nps"]["value"]), reverse=True)
+    rows.sort(key=lambda row: row["current"]["nps"]["value"] is None)
     return {"departments": rows, "department": None, "label": periods.label(starts[1], kind)}
