@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from feedback.models import MarkKind
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,8 +96,8 @@ def comment_rows(comments, zone):
             response.score,
             response.comment,
             ", ".join(theme.name for theme in response.themes.all()),
-            sum(1 for mark in marks if mark.kind == "read"),
-            ", ".join(str(mark.user) for mark in marks if mark.kind == "acted"),
+            sum(1 for mark in marks if mark.kind == MarkKind.READ),
+            ", ".join(str(mark.user) for mark in marks if mark.kind == MarkKind.ACTED),
         ]
 
 

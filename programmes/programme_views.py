@@ -153,18 +153,7 @@ def _plan(user, chosen) -> dict:
 @login_required
 @visibility.allowed_if(visibility.can_edit_programme)
 def programme_create(request):
-    form = ProgrammeForm(request.POST or None, organisation=request.user.organisation)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            created = form.save()
-        messages.success(request, _("The programme “%(name)s” is saved.") % {"name": created})
-        return redirect(_programme_url(created))
-    return render(
-        request,
-        "programmes/programme_form.html",
-        {"form": form, "programme": None},
-        status=400 if form.errors else 200,
-    )
+    return _programme_form(request, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -174,14 +163,19 @@ def programme_edit(request, pk):
     chosen = get_object_or_404(visibility.programmes_visible_to(request.user), pk=pk)
     if not visibility.can_edit_programme(request.user):
         raise PermissionDenied
+    return _programme_form(request, chosen)
+
+
+def _programme_form(request, chosen):
+    """A new programme (``chosen`` None) or changes to one: the same form and answers."""
     form = ProgrammeForm(
         request.POST or None, instance=chosen, organisation=request.user.organisation
     )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            form.save()
-        messages.success(request, _("The programme “%(name)s” is saved.") % {"name": chosen})
-        return redirect(_programme_url(chosen))
+            saved = form.save()
+        messages.success(request, _("The programme “%(name)s” is saved.") % {"name": saved})
+        return redirect(_programme_url(saved))
     return render(
         request,
         "programmes/programme_form.html",
