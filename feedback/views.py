@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -295,5 +294,4 @@ def import_detail(request, pk):
         "feedback/partials/import_progress.html" if request.htmx else "feedback/import_detail.html"
     )
     response = render(request, template, {"job": job})
-    patch_vary_headers(response, ["HX-Request"])
     return response

@@ -8,7 +8,6 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -148,7 +147,6 @@ def idea_vote(request, pk):
                 "has_voted": idea.votes.filter(voter=request.user).exists(),
             },
         )
-        patch_vary_headers(response, ["HX-Request"])
         return response
     return redirect("ideas:detail", pk=idea.pk)
 

@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from programmes import visibility
 
@@ -22,3 +23,17 @@ class OrganisationTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class HtmxVaryMiddleware:
+    """Pages answer an htmx request with only a part of themselves, at the same address: every
+    answer says it varies on the htmx headers, so no cache hands a fragment to a full load
+    (or the other way round). One rule here rather than in each view that has parts."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response

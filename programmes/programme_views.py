@@ -11,7 +11,6 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,12 +24,6 @@ from programmes import targets as target_engine
 from programmes import tasks, visibility
 from programmes.models import NEED_QUESTIONS, Metric, Need, Target
 from programmes.programme_forms import NeedsForm, ProgrammeForm, TargetForm, UpdateForm
-
-
-def _vary(response):
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
 
 # --- The programme ----------------------------------------------------------------------------
 
@@ -64,19 +57,17 @@ def programme_detail(request, pk):
 
 def _programme_page(request, chosen):
     plan = _plan(request.user, chosen)
-    return _vary(
-        render(
-            request,
-            "programmes/programme.html",
-            plan
-            | {
-                "needs": _needs(chosen),
-                "can_edit": visibility.can_edit_programme(request.user),
-                "other_programmes": visibility.programmes_visible_to(request.user).exclude(
-                    pk=chosen.pk
-                ),
-            },
-        )
+    return render(
+        request,
+        "programmes/programme.html",
+        plan
+        | {
+            "needs": _needs(chosen),
+            "can_edit": visibility.can_edit_programme(request.user),
+            "other_programmes": visibility.programmes_visible_to(request.user).exclude(
+                pk=chosen.pk
+            ),
+        },
     )
 
 
@@ -256,7 +247,7 @@ def _ladder_response(request, chosen):
     """After a change: the ladder again (the fragment for htmx, the page otherwise)."""
     if request.htmx:  # the ladder, and the diagnosis above it out of band
         plan = _plan(request.user, chosen)
-        return _vary(render(request, "programmes/partials/plan_changed.html", plan))
+        return render(request, "programmes/partials/plan_changed.html", plan)
     return redirect(_programme_url(chosen) + "#plan-heading")
 
 
@@ -286,7 +277,7 @@ def item_create(request, pk):
     if request.htmx and form.errors:
         response["HX-Retarget"] = f"#new-item-{level.value}"
         response["HX-Reswap"] = "innerHTML"
-    return _vary(response)
+    return response
 
 
 @require_safe
@@ -297,7 +288,7 @@ def item_detail(request, pk):
     plan = _plan(request.user, item.programme)
     item = next(each for each in plan["items"] if each.pk == item.pk)
     if request.htmx:
-        return _vary(render(request, "programmes/partials/plan_item.html", plan | {"item": item}))
+        return render(request, "programmes/partials/plan_item.html", plan | {"item": item})
     return redirect(_programme_url(item.programme) + f"#item-{item.pk}")
 
 
@@ -325,7 +316,7 @@ def item_edit(request, pk):
     if request.htmx and form.errors:
         response["HX-Retarget"] = f"#item-{item.pk}"
         response["HX-Reswap"] = "innerHTML"
-    return _vary(response)
+    return response
 
 
 @require_POST
@@ -513,12 +504,10 @@ def target_check(request):
         teams=visibility.target_teams_for(request.user),
         organisation_allowed=visibility.can_set_organisation_targets(request.user),
     )
-    return _vary(
-        render(
-            request,
-            "programmes/partials/target_hint.html",
-            {"hint": _detectability_for(request, form)},
-        )
+    return render(
+        request,
+        "programmes/partials/target_hint.html",
+        {"hint": _detectability_for(request, form)},
     )
 
 

@@ -8,7 +8,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -105,7 +104,7 @@ def team_detail(request, slug):
         if target == "figures":
             # The feed's filter form keeps the period in a hidden field: update it too.
             context["oob_period"] = can_see_comments
-            return _varies(render(request, "programmes/partials/team_figures.html", context))
+            return render(request, "programmes/partials/team_figures.html", context)
     if can_see_comments:
         themes = list(Theme.objects.filter(organisation=organisation))
         feed = dashboards.FeedFilter.from_query(request.GET, themes)
@@ -120,9 +119,9 @@ def team_detail(request, slug):
             "can_answer": can_manage,
         }
         if target == "feed":
-            return _varies(render(request, "programmes/partials/comment_list.html", context))
+            return render(request, "programmes/partials/comment_list.html", context)
         if (target or "").startswith("more-"):
-            return _varies(render(request, "programmes/partials/comment_items.html", context))
+            return render(request, "programmes/partials/comment_items.html", context)
     context |= {
         "team_ideas": visibility.ideas_visible_to(request.user)
         .for_team(team)
@@ -134,13 +133,7 @@ def team_detail(request, slug):
         ),
         "can_manage": can_manage,
     }
-    return _varies(render(request, "programmes/team_detail.html", context))
-
-
-def _varies(response):
-    """The page and its htmx parts share one address: caches must tell them apart."""
-    patch_vary_headers(response, ["HX-Request", "HX-Target"])
-    return response
+    return render(request, "programmes/team_detail.html", context)
 
 
 @require_safe
