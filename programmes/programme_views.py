@@ -267,17 +267,7 @@ def item_create(request, pk):
         item = form.save()
         _tell(request, _("“%(title)s” is added.") % {"title": item.title})
         return _ladder_response(request, chosen)
-    context = {"form": form, "programme": chosen, "level": level, "item": None}
-    template = (
-        "programmes/partials/plan_item_form.html"
-        if request.htmx
-        else "programmes/plan_item_form.html"
-    )
-    response = render(request, template, context, status=_form_status(request, form))
-    if request.htmx and form.errors:
-        response["HX-Retarget"] = f"#new-item-{level.value}"
-        response["HX-Reswap"] = "innerHTML"
-    return response
+    return _item_form_page(request, form, chosen, level, None, f"#new-item-{level.value}")
 
 
 @require_safe
@@ -306,7 +296,15 @@ def item_edit(request, pk):
         form.save()
         _tell(request, _("“%(title)s” is saved.") % {"title": item.title})
         return _ladder_response(request, item.programme)
-    context = {"form": form, "programme": item.programme, "level": Level(item.level), "item": item}
+    return _item_form_page(
+        request, form, item.programme, Level(item.level), item, f"#item-{item.pk}"
+    )
+
+
+def _item_form_page(request, form, programme, level, item, place):
+    """The item form: in its place on the ladder by htmx (errors swapped back into ``place``),
+    or as a page of its own."""
+    context = {"form": form, "programme": programme, "level": level, "item": item}
     template = (
         "programmes/partials/plan_item_form.html"
         if request.htmx
@@ -314,7 +312,7 @@ def item_edit(request, pk):
     )
     response = render(request, template, context, status=_form_status(request, form))
     if request.htmx and form.errors:
-        response["HX-Retarget"] = f"#item-{item.pk}"
+        response["HX-Retarget"] = place
         response["HX-Reswap"] = "innerHTML"
     return response
 
