@@ -59,6 +59,7 @@ def comment_mark(request, pk):
         {
             "response": response,
             "can_answer": visibility.can_manage_team(request.user, response.team),
+            "can_propose_idea": visibility.can_propose_idea_for(request.user, response.team),
         },
     )
 

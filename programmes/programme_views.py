@@ -368,6 +368,7 @@ def target_list(request):
             "team": team,
             "organisation": organisation,
             "can_set_targets": visibility.can_set_targets(request.user),
+            "can_propose_idea": visibility.can_propose_ideas(request.user),
         },
     )
 

@@ -91,6 +91,8 @@ def team_detail(request, slug):
         "kind": kind,
         "periods": dashboards.period_switch(kind),
         "can_see_comments": can_see_comments,
+        # Comments and target cards offer "an idea from this" when the person may propose one.
+        "can_propose_idea": visibility.can_propose_idea_for(request.user, team),
     }
     target = request.htmx.target if request.htmx else None
     if target != "feed" and not (target or "").startswith("more-"):
@@ -127,7 +129,6 @@ def team_detail(request, slug):
         .for_team(team)
         .open()
         .with_vote_count()[:5],
-        "can_propose_idea": visibility.can_propose_idea_for(request.user, team),
         "memberships": team.memberships.select_related("user").order_by(
             "-is_lead", "user__first_name", "user__last_name"
         ),

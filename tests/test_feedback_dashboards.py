@@ -728,3 +728,17 @@ def test_a_rate_change_is_real_by_the_interval_of_the_difference_not_by_overlap(
     assert "Last month: 10.0%" in tile and "a real change" in tile
     answer = client.get("/api/v1/kpis?team=alpha&period=month&last=2").json()
     assert answer["series"][1]["error_rate_change"]["significant"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ideas_are_offered_from_comments_and_targets_to_who_may_propose_them(client, org):
+    add_responses(org, org.team_a, [3], comment="Too slow")
+    add_target(org, org.team_a, "nps", amount=40)
+    client.force_login(org.employee)
+    page = client.get(team_url()).content.decode()
+    assert "Idea from this" in page and "An idea for this target" in page
+    # HR sees the team's figures and targets but is not in the team: no idea to propose for it
+    # (visibility.can_propose_idea_for decides, not a role check in the template).
+    client.force_login(org.hr)
+    page = client.get(team_url()).content.decode()
+    assert "An idea for this target" not in page
