@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.celery import app as celery_app
+from organisations.tasks import HEARTBEAT_KEY
 
-HEARTBEAT_KEY = "beat-heartbeat"
 WORKER_PING_TIMEOUT = 1.0
 # Beat sends the heartbeat every minute; a few missed ones mean beat (and the sweeper) is down.
 BEAT_STALE_AFTER = 5 * 60

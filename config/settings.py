@@ -39,10 +39,15 @@ INSTALLED_APPS = [
     "ninja",
     "csp",
     "axes",
+    # Our apps, ground floor first: each imports only those above it in this list.
+    "organisations",
+    "feedback",
+    "kpis",
     "programmes",
     "levels",
-    "feedback",
+    "alignment",
     "ideas",
+    "dashboards",
 ]
 
 # Largest upload (feedback imports); the largest request body otherwise.
@@ -59,11 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "programmes.middleware.OrganisationTimeZoneMiddleware",
+    "organisations.middleware.OrganisationTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "programmes.middleware.HtmxVaryMiddleware",
+    "organisations.middleware.HtmxVaryMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into a response.
     "axes.middleware.AxesMiddleware",
@@ -83,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "programmes.context_processors.navigation",
+                "dashboards.context_processors.navigation",
             ],
         },
     },
@@ -116,7 +121,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-AUTH_USER_MODEL = "programmes.User"
+AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out login is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
@@ -152,7 +157,7 @@ PASSWORD_RESETS_PER_EMAIL = env_str("PASSWORD_RESETS_PER_EMAIL", "3/h")
 # connects directly). Login throttling and rate limits key on the address they report.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
-RATELIMIT_VIEW = "programmes.views.too_many_requests"
+RATELIMIT_VIEW = "organisations.views.too_many_requests"
 # The public survey form: answers per address and per survey link, e.g. "20/h".
 SURVEY_RATE_PER_ADDRESS = env_str("SURVEY_RATE_PER_ADDRESS", "20/h")
 SURVEY_RATE_PER_LINK = env_str("SURVEY_RATE_PER_LINK", "1000/h")
@@ -261,7 +266,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-dirty-rollups": {
-        "task": "feedback.tasks.sweep_dirty_rollups",
+        "task": "kpis.tasks.sweep_dirty_rollups",
         "schedule": timedelta(minutes=1),
     },
     "sweep-theme-retags": {
@@ -273,7 +278,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "heartbeat": {
-        "task": "programmes.tasks.record_heartbeat",
+        "task": "organisations.tasks.record_heartbeat",
         "schedule": timedelta(minutes=1),
     },
     "purge-contact-emails": {
@@ -283,19 +288,19 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly, so a beat that was down on Monday morning still sends; each person gets a
     # week's digest once (DigestSent), from Monday 07:00 in the organisation's time zone.
     "weekly-digest": {
-        "task": "feedback.tasks.send_weekly_digests",
+        "task": "dashboards.tasks.send_weekly_digests",
         "schedule": timedelta(hours=1),
     },
     "send-pending-replies": {
-        "task": "feedback.tasks.send_pending_replies",
+        "task": "dashboards.tasks.send_pending_replies",
         "schedule": timedelta(minutes=5),
     },
     "alignment-invitations-and-reminders": {
-        "task": "levels.tasks.send_alignment_reminders",
+        "task": "alignment.tasks.send_alignment_reminders",
         "schedule": timedelta(hours=1),
     },
     "clear-expired-sessions": {
-        "task": "programmes.tasks.clear_expired_sessions",
+        "task": "organisations.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),
     },
 }

@@ -4,24 +4,27 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import health
-from feedback.api import api
-from programmes import views as programme_views
+from config.api import api
+from dashboards.views import home
+from organisations import views as organisation_views
 
 urlpatterns = [
-    path("", programme_views.home, name="home"),
-    path("", include("programmes.urls")),
+    path("", home.home, name="home"),
+    path("", include("organisations.urls")),
     path("", include("feedback.urls")),
-    path("", include("levels.urls")),
+    path("", include("programmes.urls")),
+    path("", include("alignment.urls")),
     path("", include("ideas.urls")),
+    path("", include("dashboards.urls")),
     path("api/v1/", api.urls),
-    path("accounts/login/", programme_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", organisation_views.LoginView.as_view(), name="login"),
     path(
         "accounts/password_reset/",
-        programme_views.PasswordResetView.as_view(),
+        organisation_views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/setlang/", programme_views.set_language, name="set_language"),
+    path("i18n/setlang/", organisation_views.set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

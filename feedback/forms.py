@@ -5,7 +5,6 @@ in the same ingest path.
 """
 
 import re
-import uuid
 
 from django import forms
 from django.conf import settings
@@ -139,23 +138,3 @@ class ImportForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
-
-
-class ReplyForm(forms.Form):
-    # A new id each time the form is shown: sending the same form twice answers once.
-    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    body = forms.CharField(
-        label=_("Your answer"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 7}),
-        help_text=_(
-            "Mailed to the customer in the language they answered in, signed with your name. "
-            "It is kept with the comment, so your team sees the loop closed."
-        ),
-    )
-
-    def clean_body(self):
-        body = self.cleaned_data["body"].strip()
-        if len(body) < 10:
-            raise forms.ValidationError(_("Write a few words at least."))
-        return body

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from feedback import ingest
 from feedback.models import ImportJob, Source
 from feedback.rows import COLUMNS, RowError, RowValidator
-from feedback.spreadsheets import EXTRA, XLSX_MAGIC, FileProblem, read_table
+from organisations.spreadsheets import EXTRA, XLSX_MAGIC, FileProblem, read_table
 
 MAX_ERRORS_KEPT = 200
 PROGRESS_EVERY = 5000

@@ -5,21 +5,20 @@ stored (or repeats within the batch) are skipped, so sending the same row twice 
 On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from feedback import periods, rollups
-from feedback.models import Interaction, Response, Source
+from feedback.models import DirtyMark, Interaction, Response, Source
 from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator, clean_text
+from feedback.signals import announce_after_commit
 from feedback.themes import ThemeMatcher
+from organisations import clock
 
 LOOKUP_CHUNK = 5000
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -162,21 +161,6 @@ def _retrying(store):
     return wrapper
 
 
-def _aggregate_after_commit(organisation) -> None:
-    """Ask a worker to recompute the touched periods once the rows are committed. If the broker
-    is down the rows are safe and marked: the sweeper recomputes them later."""
-
-    def enqueue():
-        from feedback.tasks import recompute_rollups
-
-        try:
-            recompute_rollups.apply_async((organisation.pk,), retry=False)
-        except Exception:
-            logger.warning("could not enqueue the rollup task; the sweeper will catch up")
-
-    transaction.on_commit(enqueue)
-
-
 @_retrying
 @transaction.atomic
 def store_responses(organisation, rows: list[dict], *, source: str, matcher=None) -> StoreResult:
@@ -189,7 +173,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     now = timezone.now()
     if connection.vendor == "postgresql":
         now = now.isoformat()  # written as text by _response_line
-    day = periods.local_day(organisation.time_zone)
+    day = clock.local_day(organisation.time_zone)
     records = []
     for row in fresh:
         records.append(
@@ -244,8 +228,8 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
             ],
             batch_size=500,
         )
-    rollups.mark_dirty(organisation, result.touched, later_periods=False)
-    _aggregate_after_commit(organisation)
+    DirtyMark.objects.mark(organisation, result.touched, later_periods=False)
+    announce_after_commit(organisation)
     return result
 
 
@@ -284,7 +268,7 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
         )
         for row in fresh
     ]
-    day = periods.local_day(organisation.time_zone)
+    day = clock.local_day(organisation.time_zone)
     result.touched = {(row["team_id"], day(row["occurred_at"])) for row in fresh}
     if connection.vendor == "postgresql":
         _copy(Interaction._meta.db_table, INTERACTION_FIELDS, records)
@@ -296,8 +280,8 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
             ],
             batch_size=500,
         )
-    rollups.mark_dirty(organisation, result.touched, later_periods=True)
-    _aggregate_after_commit(organisation)
+    DirtyMark.objects.mark(organisation, result.touched, later_periods=True)
+    announce_after_commit(organisation)
     return result
 
 

@@ -5,6 +5,7 @@ comments only after redaction (see ``feedback/privacy.py``).
 """
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from programmes.models import Organisation, Team
+from organisations import roles
+from organisations.models import Organisation, Team
 
 
 class Source(models.TextChoices):
@@ -31,6 +33,10 @@ def new_link_token() -> str:
 class SurveyLinkQuerySet(models.QuerySet):
     def usable(self):
         return self.filter(revoked_at__isnull=True)
+
+    def managed_by(self, user):
+        """Links of the teams the person manages (team leads their team, management all)."""
+        return self.filter(team__in=roles.teams_managed_by(user)).select_related("team")
 
 
 class SurveyLink(models.Model):
@@ -73,6 +79,16 @@ class SurveyLink(models.Model):
             self.save(update_fields=["revoked_at"])
 
 
+class ThemeQuerySet(models.QuerySet):
+    def in_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def managed_by(self, user):
+        if not roles.can_manage_themes(user):
+            return self.none()
+        return self.filter(organisation=roles.organisation_of(user))
+
+
 class Theme(models.Model):
     """A subject customers bring up ("wachttijd"), found in comments by its keywords."""
 
@@ -86,6 +102,8 @@ class Theme(models.Model):
     # When the organisation's comments were last re-tagged with this version of the theme;
     # behind updated_at means a re-tag is owed (a beat task sweeps those up).
     retagged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThemeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("theme")
@@ -104,6 +122,15 @@ class Theme(models.Model):
 
 
 class ResponseQuerySet(models.QuerySet):
+    def comments_visible_to(self, user):
+        """Customer comments the person may read: their own teams' (management all; HR none)."""
+        return self.filter(team__in=roles.teams_with_comments_visible_to(user)).exclude(comment="")
+
+    def contact_emails_visible_to(self, user):
+        """Responses whose contact e-mail (left with the customer's consent) the person may
+        see: those of teams they lead, and all for management. Nobody else, not even the team."""
+        return self.filter(team__in=roles.teams_managed_by(user)).exclude(contact_email="")
+
     def contact_emails_past_retention(self, organisation, now):
         cutoff = now - timezone.timedelta(days=organisation.contact_retention_days)
         return self.filter(organisation=organisation, created_at__lt=cutoff).exclude(
@@ -155,68 +182,6 @@ class Response(models.Model):
         return f"{self.team} · {self.score} · {self.submitted_at:%Y-%m-%d}"
 
 
-class MarkKind(models.TextChoices):
-    READ = "read", _("read")
-    ACTED = "acted", _("acted upon")
-
-
-class CommentMark(models.Model):
-    """A person marked a customer's comment as read, or as acted upon."""
-
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="marks")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=8, choices=MarkKind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["response", "user", "kind"], name="comment_mark_unique")
-        ]
-
-    def __str__(self):
-        return f"{self.user} · {self.kind} · {self.response_id}"
-
-
-class Reply(models.Model):
-    """A team lead's answer to a customer who left a contact address: the loop closed, logged."""
-
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="replies")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    body = models.TextField(_("answer"))
-    sent_at = models.DateTimeField(null=True, blank=True)  # set by the task that mailed it
-    # Failed sends so far; the sweeper gives up after MAX_ATTEMPTS (feedback.replies).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # The form's one-time id: a double click or a resubmitted form answers once.
-    submission = models.UUIDField(null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("answer to a customer")
-        verbose_name_plural = _("answers to customers")
-        ordering = ["created_at"]
-
-    def __str__(self):
-        return f"{self.author} → {self.response_id}"
-
-
-class DigestSent(models.Model):
-    """The weekly digest of one week went to one person: sending twice sends once."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    week_start = models.DateField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "week_start"], name="digest_once_a_week")
-        ]
-
-    def __str__(self):
-        return f"{self.user} · {self.week_start}"
-
-
 class Interaction(models.Model):
     """A customer served by a team at a time, and whether it went wrong (complaint, error)."""
 
@@ -260,6 +225,13 @@ class Interaction(models.Model):
         return f"{self.team} · {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not roles.can_import_feedback(user):
+            return self.none()
+        return self.filter(organisation=roles.organisation_of(user)).defer("content")
+
+
 class ImportJob(models.Model):
     """A file a manager uploaded; a worker validates and imports it, all or nothing."""
 
@@ -292,6 +264,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ImportJobQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -311,70 +285,28 @@ class ImportJob(models.Model):
         return min(99, round(100 * self.rows_checked / self.rows_total))
 
 
-class Rollup(models.Model):
-    """The counts behind every KPI for one team (or, with no team, the whole organisation)
-    and one period. A cache of the raw rows: ``rebuild_rollups`` can always recompute it."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="rollups"
-    )
-    kind = models.CharField(max_length=8)
-    period_start = models.DateField()
-    responses = models.PositiveIntegerField(default=0)  # with a score
-    promoters = models.PositiveIntegerField(default=0)
-    passives = models.PositiveIntegerField(default=0)
-    detractors = models.PositiveIntegerField(default=0)
-    comments = models.PositiveIntegerField(default=0)
-    interactions = models.PositiveIntegerField(default=0)
-    errors = models.PositiveIntegerField(default=0)
-    customers = models.PositiveIntegerField(default=0)  # distinct, with an interaction
-    returning_customers = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["team", "kind", "period_start"],
-                condition=Q(team__isnull=False),
-                name="rollup_team_period_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["organisation", "kind", "period_start"],
-                condition=Q(team__isnull=True),
-                name="rollup_organisation_period_unique",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["organisation", "kind", "period_start"], name="rollup_org_period")
-        ]
-
-    def __str__(self):
-        return f"{self.team or self.organisation} · {self.kind} {self.period_start}"
-
-
-class ThemeRollup(models.Model):
-    """How often a theme came up in a scope and period, and how often among detractors."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=8)
-    period_start = models.DateField()
-    mentions = models.PositiveIntegerField(default=0)
-    detractor_mentions = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        indexes = [
-            models.Index(
-                fields=["organisation", "team", "kind", "period_start"], name="theme_rollup_scope"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.theme} · {self.kind} {self.period_start}"
+class DirtyMarkQuerySet(models.QuerySet):
+    def mark(self, organisation, touched, *, later_periods: bool) -> None:
+        """Record the (team id, local day) pairs a write touched. Call inside its transaction."""
+        if not touched:
+            return
+        now = timezone.now()
+        self.bulk_create(
+            [
+                DirtyMark(
+                    organisation=organisation,
+                    team_id=team_id,
+                    day=day,
+                    later_periods=later_periods,
+                    token=uuid.uuid4(),
+                    marked_at=now,
+                )
+                for team_id, day in touched
+            ],
+            update_conflicts=True,
+            unique_fields=["team", "day", "later_periods"],
+            update_fields=["token", "marked_at"],
+        )
 
 
 class DirtyMark(models.Model):
@@ -391,6 +323,8 @@ class DirtyMark(models.Model):
     token = models.UUIDField()
     marked_at = models.DateTimeField()
 
+    objects = DirtyMarkQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -400,46 +334,3 @@ class DirtyMark(models.Model):
 
     def __str__(self):
         return f"{self.team} · {self.day}"
-
-
-class DailyCustomers(models.Model):
-    """The customers a team (or, with no team, the whole organisation) served on one local day,
-    as the building block of distinct and returning customers over longer periods.
-
-    A customer counts in a week, month or quarter on the first day they were served in it, and
-    is returning there if they were served on an earlier day before it began. So each period's
-    figures are the sums of its days' rows, and one new interaction changes only its own day
-    and the customer's next day with a visit. Like the rollups, a cache of the raw rows.
-    """
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    day = models.DateField()
-    customers = models.PositiveIntegerField(default=0)
-    returning_customers = models.PositiveIntegerField(default=0)
-    first_in_week = models.PositiveIntegerField(default=0)
-    returning_in_week = models.PositiveIntegerField(default=0)
-    first_in_month = models.PositiveIntegerField(default=0)
-    returning_in_month = models.PositiveIntegerField(default=0)
-    first_in_quarter = models.PositiveIntegerField(default=0)
-    returning_in_quarter = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["team", "day"],
-                condition=Q(team__isnull=False),
-                name="daily_customers_team_day_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["organisation", "day"],
-                condition=Q(team__isnull=True),
-                name="daily_customers_organisation_day_unique",
-            ),
-        ]
-        indexes = [models.Index(fields=["organisation", "day"], name="daily_customers_org_day")]
-
-    def __str__(self):
-        return f"{self.team or self.organisation} · {self.day}"

@@ -1,18 +1,13 @@
-"""Celery tasks for feedback: thin, they load by id and call ordinary code."""
-
-import logging
+"""Celery tasks of capture: thin, they load by id and call ordinary code."""
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
-from feedback import imports, rollups
-from feedback.models import DirtyMark, ImportJob, Response
-from feedback.themes import retag_organisation
-from programmes.models import Organisation
-
-logger = logging.getLogger(__name__)
-MAX_ROUNDS = 100  # of 500 marks each; the sweeper picks up anything beyond
+from feedback import imports
+from feedback.models import ImportJob, Response
+from feedback.themes import organisations_owed_a_retag, retag_organisation
+from organisations.enqueue import send
+from organisations.models import Organisation
 
 
 @shared_task
@@ -36,24 +31,14 @@ def enqueue_import(job_id: int) -> None:
     send(run_import, job_id)
 
 
-def send(task, *args) -> bool:
-    """Queue a task without letting a broker outage fail the request that asked for it."""
-    try:
-        task.apply_async(args, retry=False)
-    except Exception:
-        logger.warning("could not queue %s%s; it will be retried", task.name, args)
-        return False
-    return True
-
-
 @shared_task(acks_late=True)
 def retag_comments(organisation_id: int) -> int:
+    """Re-tag the organisation's comments after its themes changed; the theme counts in the
+    rollups follow (the re-tag marks the days it touched)."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None:
         return 0
-    tagged = retag_organisation(organisation)
-    recompute_rollups(organisation_id)  # the theme counts follow the new tags
-    return tagged
+    return retag_organisation(organisation)
 
 
 @shared_task
@@ -67,57 +52,9 @@ def purge_contact_emails() -> int:
     return forgotten
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def recompute_rollups(organisation_id: int) -> int:
-    """Recompute what ingest marked for one organisation; safe to run twice or in parallel."""
-    organisation = Organisation.objects.filter(pk=organisation_id).first()
-    if organisation is None:
-        return 0
-    done = 0
-    for _round in range(MAX_ROUNDS):
-        marks = rollups.recompute_dirty(organisation)
-        done += marks
-        if not marks:
-            break
-    return done
-
-
-@shared_task(acks_late=True)
-def sweep_dirty_rollups() -> int:
-    """Beat's safety net: whatever a lost message or a killed worker left marked."""
-    organisation_ids = DirtyMark.objects.values_list("organisation_id", flat=True).distinct()
-    return sum(recompute_rollups(organisation_id) for organisation_id in list(organisation_ids))
-
-
-@shared_task
-def send_weekly_digests() -> int:
-    from feedback import digest
-
-    return digest.send_all()
-
-
-@shared_task(acks_late=True)
-def send_reply(reply_id: int) -> bool:
-    """Mail a lead's answer to the customer, once: the row is locked and marked sent in the
-    same transaction."""
-    from feedback import replies
-
-    return replies.send(reply_id)
-
-
-@shared_task
-def send_pending_replies() -> int:
-    """Beat's safety net: answers whose task was lost (Redis down, worker killed)."""
-    from feedback import replies
-
-    return replies.send_pending()
-
-
 @shared_task
 def sweep_theme_retags() -> int:
     """Beat's safety net for theme edits whose re-tagging task was lost."""
-    from feedback.themes import organisations_owed_a_retag
-
     owed = list(organisations_owed_a_retag())
     for organisation_id in owed:
         send(retag_comments, organisation_id)

@@ -7,9 +7,10 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from feedback import periods, rollups
-from feedback.models import Response, Theme
+from feedback.models import DirtyMark, Response, Theme
 from feedback.privacy import EMAIL_MARK, IBAN_MARK, PHONE_MARK
+from feedback.signals import announce_after_commit
+from organisations import clock
 
 REDACTION_MARKS = (EMAIL_MARK, PHONE_MARK, IBAN_MARK)
 
@@ -70,6 +71,7 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
                 Theme.objects.filter(organisation=organisation, updated_at__lte=started).update(
                     retagged_at=started
                 )
+                announce_after_commit(organisation)  # the theme counts follow the new tags
                 return tagged
             last_id = batch[-1][0]
             links = [
@@ -80,8 +82,8 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
             through.objects.filter(response_id__in=[row[0] for row in batch]).delete()
             through.objects.bulk_create(links)
             # Theme counts in the rollups follow the tags.
-            day = periods.local_day(organisation.time_zone)
-            rollups.mark_dirty(
+            day = clock.local_day(organisation.time_zone)
+            DirtyMark.objects.mark(
                 organisation,
                 {(team, day(when)) for _pk, _comment, team, when in batch},
                 later_periods=False,

@@ -1,8 +1,8 @@
-"""Feedback pages: the public survey, survey links, complaints, themes, imports."""
+"""Capture's pages: the public survey, survey links, complaints logged by hand, themes, imports."""
 
 from django.urls import path
 
-from feedback import dashboard_views, views
+from feedback import views
 
 app_name = "feedback"
 
@@ -20,15 +20,5 @@ urlpatterns = [
     path("themes/<int:pk>/", views.theme_edit, name="theme_edit"),
     path("themes/<int:pk>/delete/", views.theme_delete, name="theme_delete"),
     path("imports/", views.imports, name="imports"),
-    path("comments/<int:pk>/mark/", dashboard_views.comment_mark, name="comment_mark"),
-    path("comments/<int:pk>/answer/", dashboard_views.comment_reply, name="comment_reply"),
-    path(
-        "teams/<slug:slug>/export/<str:what>.<str:fmt>",
-        dashboard_views.team_export,
-        name="team_export",
-    ),
-    path("board/export.<str:fmt>", dashboard_views.board_export, name="board_export"),
-    path("compare/", dashboard_views.compare, name="compare"),
-    path("digest/<str:token>/", dashboard_views.digest_opt_out, name="digest_opt_out"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
 ]

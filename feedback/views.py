@@ -21,8 +21,9 @@ from django_ratelimit.core import is_ratelimited
 
 from feedback import ingest, tasks
 from feedback.forms import ComplaintForm, ImportForm, SurveyForm, SurveyLinkForm, ThemeForm
-from feedback.models import ImportJob, SurveyLink
-from programmes import visibility
+from feedback.models import ImportJob, SurveyLink, Theme
+from organisations import roles
+from organisations.enqueue import send
 
 # --- The customer's survey form (public) --------------------------------------------------------
 
@@ -92,15 +93,15 @@ def survey_thanks(request, token):
 
 @require_safe
 @login_required
-@visibility.member_required
+@roles.member_required
 def survey_links(request, slug):
-    team = visibility.get_managed_team_or_404(request.user, slug)
+    team = roles.get_managed_team_or_404(request.user, slug)
     return render(
         request,
         "feedback/survey_links.html",
         {
             "team": team,
-            "links": visibility.survey_links_managed_by(request.user).filter(team=team),
+            "links": SurveyLink.objects.managed_by(request.user).filter(team=team),
             "form": SurveyLinkForm(),
         },
     )
@@ -108,12 +109,12 @@ def survey_links(request, slug):
 
 @require_POST
 @login_required
-@visibility.member_required
+@roles.member_required
 def survey_link_create(request, slug):
-    team = visibility.get_managed_team_or_404(request.user, slug)
+    team = roles.get_managed_team_or_404(request.user, slug)
     form = SurveyLinkForm(request.POST)
     if not form.is_valid():
-        links = visibility.survey_links_managed_by(request.user).filter(team=team)
+        links = SurveyLink.objects.managed_by(request.user).filter(team=team)
         context = {"team": team, "links": links, "form": form}
         return render(request, "feedback/survey_links.html", context, status=400)
     link = form.save(commit=False)
@@ -126,7 +127,7 @@ def survey_link_create(request, slug):
 
 
 def _managed_link(request, pk):
-    return get_object_or_404(visibility.survey_links_managed_by(request.user).usable(), pk=pk)
+    return get_object_or_404(SurveyLink.objects.managed_by(request.user).usable(), pk=pk)
 
 
 @require_POST
@@ -171,9 +172,9 @@ def survey_link_qr(request, pk, fmt):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@visibility.member_required
+@roles.member_required
 def complaint_create(request, slug):
-    team = visibility.get_managed_team_or_404(request.user, slug)
+    team = roles.get_managed_team_or_404(request.user, slug)
     zone = zoneinfo.ZoneInfo(team.organisation.time_zone)
     with timezone.override(zone):  # times typed in are the organisation's local time
         if request.method == "POST":
@@ -188,7 +189,7 @@ def complaint_create(request, slug):
                     logged_by=request.user,
                 )
                 messages.success(request, _("The complaint is logged."))
-                return redirect("programmes:team_detail", slug=team.slug)
+                return redirect("dashboards:team_detail", slug=team.slug)
             status = 400
         else:
             now = timezone.localtime().replace(second=0, microsecond=0)
@@ -204,7 +205,7 @@ def complaint_create(request, slug):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@visibility.allowed_if(visibility.can_manage_themes)
+@roles.allowed_if(roles.can_manage_themes)
 def themes(request):
     organisation = request.user.organisation
     form = ThemeForm(request.POST or None, organisation=organisation)
@@ -218,16 +219,16 @@ def themes(request):
     return render(
         request,
         "feedback/themes.html",
-        {"themes": visibility.themes_managed_by(request.user), "form": form},
+        {"themes": Theme.objects.managed_by(request.user), "form": form},
         status=400 if form.errors else 200,
     )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@visibility.allowed_if(visibility.can_manage_themes)
+@roles.allowed_if(roles.can_manage_themes)
 def theme_edit(request, pk):
-    theme = get_object_or_404(visibility.themes_managed_by(request.user), pk=pk)
+    theme = get_object_or_404(Theme.objects.managed_by(request.user), pk=pk)
     form = ThemeForm(request.POST or None, instance=theme, organisation=theme.organisation)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -244,9 +245,9 @@ def theme_edit(request, pk):
 
 @require_POST
 @login_required
-@visibility.allowed_if(visibility.can_manage_themes)
+@roles.allowed_if(roles.can_manage_themes)
 def theme_delete(request, pk):
-    theme = get_object_or_404(visibility.themes_managed_by(request.user), pk=pk)
+    theme = get_object_or_404(Theme.objects.managed_by(request.user), pk=pk)
     theme.delete()
     _retag_after_commit(theme.organisation)
     messages.success(request, _("Theme “%(name)s” is deleted.") % {"name": theme.name})
@@ -254,7 +255,7 @@ def theme_delete(request, pk):
 
 
 def _retag_after_commit(organisation):
-    transaction.on_commit(lambda: tasks.send(tasks.retag_comments, organisation.pk))
+    transaction.on_commit(lambda: send(tasks.retag_comments, organisation.pk))
 
 
 # --- Imports -------------------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def _retag_after_commit(organisation):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@visibility.allowed_if(visibility.can_import_feedback)
+@roles.allowed_if(roles.can_import_feedback)
 def imports(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -276,7 +277,7 @@ def imports(request):
         )
         transaction.on_commit(lambda: tasks.enqueue_import(job.pk))
         return redirect("feedback:import_detail", pk=job.pk)
-    jobs = visibility.import_jobs_visible_to(request.user)[:10]
+    jobs = ImportJob.objects.visible_to(request.user)[:10]
     return render(
         request,
         "feedback/imports.html",
@@ -287,9 +288,9 @@ def imports(request):
 
 @require_safe
 @login_required
-@visibility.allowed_if(visibility.can_import_feedback)
+@roles.allowed_if(roles.can_import_feedback)
 def import_detail(request, pk):
-    job = get_object_or_404(visibility.import_jobs_visible_to(request.user), pk=pk)
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
     template = (
         "feedback/partials/import_progress.html" if request.htmx else "feedback/import_detail.html"
     )

@@ -9,7 +9,8 @@ from django.utils import timezone
 from feedback.models import Response
 from ideas.models import REACHED_AT, Idea, IdeaComment, IdeaEvent, IdeaStatus, IdeaVote
 from levels.models import PlanItem
-from programmes.models import Target, Team, User
+from organisations.models import Team, User
+from programmes.models import Target
 
 ORDER = [IdeaStatus.ACCEPTED, IdeaStatus.IN_PROGRESS, IdeaStatus.DONE]
 

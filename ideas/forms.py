@@ -4,9 +4,12 @@ from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from feedback.models import Response
+from ideas import rules
 from ideas.models import Idea, IdeaComment, IdeaStatus
-from levels.models import Level
-from programmes import visibility
+from levels.models import Level, PlanItem
+from organisations import roles
+from programmes.models import Target
 
 LINKABLE_COMMENTS = 20  # the team's latest comments offered to link, besides those asked for
 
@@ -42,19 +45,19 @@ class IdeaForm(forms.ModelForm):
     def __init__(self, *args, user, team=None, asked_comments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        teams = visibility.idea_teams_for(user).order_by("name")
+        teams = roles.idea_teams_for(user).order_by("name")
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = None if teams.count() == 1 else "—"
         chosen = self._chosen_team(teams, team)
         if chosen is not None:
             self.fields["team"].initial = chosen.pk
         self.fields["comments"].queryset = self._linkable(chosen, asked_comments)
-        targets = visibility.targets_visible_to(user).select_related("team")
+        targets = Target.objects.visible_to(user).select_related("team")
         if chosen is not None:
             targets = targets.filter(team=chosen) | targets.filter(team__isnull=True)
         self.fields["target"].queryset = targets.order_by("team__name", "due_on", "pk")
         self.fields["target"].label_from_instance = self._target_label
-        items = visibility.plan_items_visible_to(user).filter(programme__is_current=True)
+        items = PlanItem.objects.visible_to(user).filter(programme__is_current=True)
         self.fields["plan_item"].queryset = items.exclude(status="dropped")
         self.fields["plan_item"].label_from_instance = lambda item: (
             f"{item.level} · {Level(item.level).label} · {item.title}"
@@ -81,8 +84,8 @@ class IdeaForm(forms.ModelForm):
 
     def _linkable(self, team, asked):
         if team is None:
-            return visibility.comments_visible_to(self.user).none()
-        linkable = visibility.comments_linkable_by(self.user, team)
+            return Response.objects.comments_visible_to(self.user).none()
+        linkable = rules.comments_linkable_by(self.user, team)
         recent = list(
             linkable.order_by("-submitted_at", "-pk").values_list("pk", flat=True)[
                 :LINKABLE_COMMENTS
@@ -175,8 +178,8 @@ class IdeaFilter(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = visibility.teams_visible_to(user).order_by("name")
-        targets = visibility.targets_visible_to(user).select_related("team")
+        self.fields["team"].queryset = roles.teams_visible_to(user).order_by("name")
+        targets = Target.objects.visible_to(user).select_related("team")
         self.fields["target"].queryset = targets.order_by("team__name", "due_on", "pk")
         self.fields["target"].label_from_instance = IdeaForm._target_label
 

@@ -1,7 +1,7 @@
 """Did the idea help? The team's figure in the full periods before the idea was accepted (or
 started) against the full periods after it was done, with the interval of the change.
 
-Read from ``Rollup`` rows only (one query), like every figure on the site: the metric of the
+Read through ``kpis.read`` (one query), like every figure on the site: the metric of the
 idea's target in the target's period (months or quarters), or NPS per month without a target.
 Several periods on each side are pooled by adding their counts; for the returning-customer
 rate that counts a customer once per period.
@@ -11,26 +11,13 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils import formats
 
-from feedback import metrics, periods
-from feedback.models import Rollup
-from feedback.rollups import local_today
-from programmes import targets as target_engine
-from programmes.models import Metric
+from kpis import metrics, read
+from kpis.metrics import Metric
+from organisations import clock
 
 WINDOW = 3  # full periods on each side, at most
-COUNTS = (
-    "responses",
-    "promoters",
-    "passives",
-    "detractors",
-    "interactions",
-    "errors",
-    "customers",
-    "returning_customers",
-)
 
 
 @dataclass
@@ -79,7 +66,7 @@ class BeforeAfter:
 def _span_label(starts, kind) -> str:
     if not starts:
         return ""
-    first, last = periods.label(starts[0], kind), periods.label(starts[-1], kind)
+    first, last = clock.label(starts[0], kind), clock.label(starts[-1], kind)
     return first if first == last else f"{first} – {last}"
 
 
@@ -90,25 +77,17 @@ def _local_date(moment: dt.datetime, organisation) -> dt.date:
 def windows(organisation, kind, began: dt.date, done: dt.date, today: dt.date):
     """The full periods before the one in which work began, and the full periods after the
     one in which it was done that have ended by today; up to WINDOW of each."""
-    before, start = [], periods.period_start(began, kind)
+    before, start = [], clock.period_start(began, kind)
     for _i in range(WINDOW):
-        start = periods.previous_start(start, kind)
+        start = clock.previous_start(start, kind)
         before.append(start)
     before.reverse()
-    after, start = [], periods.next_start(periods.period_start(done, kind), kind)
-    current = periods.period_start(today, kind)
+    after, start = [], clock.next_start(clock.period_start(done, kind), kind)
+    current = clock.period_start(today, kind)
     while start < current and len(after) < WINDOW:
         after.append(start)
-        start = periods.next_start(start, kind)
+        start = clock.next_start(start, kind)
     return before, after
-
-
-def _pooled(rows) -> Rollup:
-    pooled = Rollup()
-    for row in rows:
-        for name in COUNTS:
-            setattr(pooled, name, getattr(pooled, name) + getattr(row, name))
-    return pooled
 
 
 def before_after(idea, today: dt.date | None = None) -> BeforeAfter | None:
@@ -118,34 +97,36 @@ def before_after(idea, today: dt.date | None = None) -> BeforeAfter | None:
     organisation = idea.organisation
     target = idea.target
     metric = target.metric if target is not None else Metric.NPS
-    kind = target.period if target is not None else periods.MONTH
+    kind = target.period if target is not None else clock.MONTH
     began_at = min(moment for moment in (idea.accepted_at, idea.started_at, idea.done_at) if moment)
     before_starts, after_starts = windows(
         organisation,
         kind,
         _local_date(began_at, organisation),
         _local_date(idea.done_at, organisation),
-        today or local_today(organisation),
+        today or clock.local_today(organisation),
     )
-    rows = Rollup.objects.filter(
-        Q(team_id=idea.team_id),
-        organisation=organisation,
-        kind=kind,
-        period_start__in=before_starts + after_starts,
+    found = read.counts(
+        organisation, [(idea.team_id, kind, start) for start in before_starts + after_starts]
     )
-    by_start = {row.period_start: row for row in rows}
-    before = _pooled(by_start[start] for start in before_starts if start in by_start)
+
+    def pooled(starts):
+        return sum(
+            (found.get((idea.team_id, kind, start), read.NOTHING) for start in starts), read.NOTHING
+        )
+
+    before = pooled(before_starts)
     result = BeforeAfter(
         metric=metric,
         kind=kind,
         before_starts=before_starts,
         after_starts=after_starts,
-        before=target_engine.figure(metric, before, organisation.min_responses),
+        before=read.figure(metric, before, organisation.min_responses),
         after=None,
         change=None,
     )
     if after_starts:
-        after = _pooled(by_start[start] for start in after_starts if start in by_start)
-        result.after = target_engine.figure(metric, after, organisation.min_responses)
-        result.change = target_engine.change_between(metric, before, after)
+        after = pooled(after_starts)
+        result.after = read.figure(metric, after, organisation.min_responses)
+        result.change = read.change_between(metric, before, after)
     return result

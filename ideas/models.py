@@ -1,6 +1,7 @@
 """Team ideas: an employee's improvement, what customers said that led to it, the target and
 plan item it serves, colleagues' votes and discussion, and its way from proposed to done."""
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
@@ -8,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from levels.models import Level
+from organisations import roles
 
 
 class IdeaStatus(models.TextChoices):
@@ -39,8 +41,6 @@ REACHED_AT = {
 def _count_of(model: str):
     """The number of ``model`` rows of each idea, as a subquery: no GROUP BY over the idea's
     columns, and the list keeps its order."""
-    from django.apps import apps
-
     rows = apps.get_model(model).objects.filter(idea=OuterRef("pk")).order_by()
     counted = rows.values("idea").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
@@ -49,6 +49,13 @@ def _count_of(model: str):
 class IdeaQuerySet(models.QuerySet):
     def in_organisation(self, organisation):
         return self.filter(organisation=organisation)
+
+    def visible_to(self, user):
+        """Every idea of the organisation is open to all its people."""
+        organisation = roles.organisation_of(user)
+        if organisation is None:
+            return self.none()
+        return self.in_organisation(organisation)
 
     def for_team(self, team):
         return self.filter(team=team)
@@ -93,10 +100,10 @@ class IdeaQuerySet(models.QuerySet):
 
 class Idea(models.Model):
     organisation = models.ForeignKey(
-        "programmes.Organisation", on_delete=models.CASCADE, related_name="ideas"
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="ideas"
     )
     team = models.ForeignKey(
-        "programmes.Team", on_delete=models.CASCADE, related_name="ideas", verbose_name=_("team")
+        "organisations.Team", on_delete=models.CASCADE, related_name="ideas", verbose_name=_("team")
     )
     proposer = models.ForeignKey(
         settings.AUTH_USER_MODEL,

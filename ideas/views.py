@@ -6,26 +6,36 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from ideas import impact, workflow
+from feedback.models import Response
+from ideas import impact, rules, workflow
 from ideas.forms import IdeaCommentForm, IdeaFilter, IdeaForm, MoveForm
-from ideas.models import IdeaStatus, IdeaVote
-from programmes import visibility
+from ideas.models import Idea, IdeaStatus, IdeaVote
+from organisations import roles
+from programmes.models import Target
 
 LIST_LIMIT = 200
 
 
+def _idea_or_404(user, pk):
+    idea = Idea.objects.visible_to(user).select_related("team", "proposer").filter(pk=pk).first()
+    if idea is None:
+        raise Http404
+    return idea
+
+
 @require_safe
 @login_required
-@visibility.member_required
+@roles.member_required
 def idea_list(request):
     """Every idea of the organisation, filterable by team, status, target and level."""
     user = request.user
-    ideas = visibility.ideas_visible_to(user)
+    ideas = Idea.objects.visible_to(user)
     form = IdeaFilter(request.GET or None, user=user)
     shown = form.filtered(ideas) if form.is_bound else ideas
     team = form.cleaned_data.get("team") if form.is_bound and "team" not in form.errors else None
@@ -41,7 +51,7 @@ def idea_list(request):
                 (value, label, counts.get(value, 0)) for value, label in IdeaStatus.choices
             ],
             "total": sum(counts.values()),
-            "can_propose": visibility.can_propose_ideas(user),
+            "can_propose": roles.can_propose_ideas(user),
             "my_votes": set(
                 IdeaVote.objects.filter(voter=user, idea__in=shown).values_list("idea", flat=True)
             ),
@@ -51,19 +61,19 @@ def idea_list(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@visibility.allowed_if(visibility.can_propose_ideas)
+@roles.allowed_if(roles.can_propose_ideas)
 def idea_create(request):
     user = request.user
-    teams = visibility.idea_teams_for(user)
+    teams = roles.idea_teams_for(user)
     team, asked, target = None, [], None
     comment_pk = request.GET.get("comment", "")
     if comment_pk.isdigit():
-        comment = visibility.comments_visible_to(user).filter(pk=comment_pk).first()
+        comment = Response.objects.comments_visible_to(user).filter(pk=comment_pk).first()
         if comment is not None and teams.filter(pk=comment.team_id).exists():
             team, asked = comment.team, [comment.pk]
     target_pk = request.GET.get("target", "")
     if target_pk.isdigit():
-        target = visibility.targets_visible_to(user).filter(pk=target_pk).first()
+        target = Target.objects.visible_to(user).filter(pk=target_pk).first()
         if target is not None and target.team_id and team is None:
             team = teams.filter(pk=target.team_id).first()
     if team is None and request.GET.get("team"):
@@ -95,8 +105,8 @@ def idea_create(request):
 def _detail_context(request, idea):
     user = request.user
     idea.vote_count = idea.votes.count()
-    moves = visibility.idea_moves_for(user, idea)
-    linked = list(visibility.idea_comments_for(user, idea).order_by("-submitted_at"))
+    moves = rules.idea_moves_for(user, idea)
+    linked = list(rules.idea_comments_for(user, idea).order_by("-submitted_at"))
     return {
         "idea": idea,
         "linked_comments": linked,
@@ -105,7 +115,7 @@ def _detail_context(request, idea):
         "discussion": idea.discussion.select_related("author"),
         "events": idea.events.select_related("actor"),
         "has_voted": idea.votes.filter(voter=user).exists(),
-        "can_vote": visibility.can_vote(user, idea),
+        "can_vote": rules.can_vote(user, idea),
         "voting_scope": user.organisation.idea_voting,
         "comment_form": IdeaCommentForm(),
         "moves": [(status, IdeaStatus(status).label) for status in moves],
@@ -117,20 +127,20 @@ def _detail_context(request, idea):
 
 @require_safe
 @login_required
-@visibility.member_required
+@roles.member_required
 def idea_detail(request, pk):
-    idea = visibility.get_idea_or_404(request.user, pk)
+    idea = _idea_or_404(request.user, pk)
     context = _detail_context(request, idea)
     return render(request, "ideas/idea_detail.html", context)
 
 
 @require_POST
 @login_required
-@visibility.member_required
+@roles.member_required
 def idea_vote(request, pk):
     """Give or withdraw one's vote (``on`` = 1 or 0); htmx swaps in the vote button."""
-    idea = visibility.get_idea_or_404(request.user, pk)
-    if not visibility.can_vote(request.user, idea):
+    idea = _idea_or_404(request.user, pk)
+    if not rules.can_vote(request.user, idea):
         raise PermissionDenied
     if request.POST.get("on") == "0":
         workflow.withdraw_vote(idea, request.user)
@@ -153,10 +163,10 @@ def idea_vote(request, pk):
 
 @require_POST
 @login_required
-@visibility.member_required
+@roles.member_required
 def idea_comment(request, pk):
-    idea = visibility.get_idea_or_404(request.user, pk)
-    if not visibility.can_discuss_idea(request.user, idea):
+    idea = _idea_or_404(request.user, pk)
+    if not rules.can_discuss_idea(request.user, idea):
         raise PermissionDenied
     form = IdeaCommentForm(request.POST)
     if form.is_valid():
@@ -170,10 +180,10 @@ def idea_comment(request, pk):
 
 @require_POST
 @login_required
-@visibility.member_required
+@roles.member_required
 def idea_move(request, pk):
-    idea = visibility.get_idea_or_404(request.user, pk)
-    moves = visibility.idea_moves_for(request.user, idea)
+    idea = _idea_or_404(request.user, pk)
+    moves = rules.idea_moves_for(request.user, idea)
     if not moves:
         raise PermissionDenied
     form = MoveForm(request.POST, allowed=moves)

@@ -1,5 +1,5 @@
 """Writes that span an idea and its history: moving it on (with the event that notifies the
-proposer), and voting. Views check permissions first (programmes/visibility.py)."""
+proposer), and voting. Views check permissions first (``ideas/rules.py``)."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone

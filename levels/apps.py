@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class LevelsConfig(AppConfig):
     name = "levels"
-    verbose_name = _("Seven levels and alignment")
+    verbose_name = _("Seven levels")

@@ -1,14 +1,11 @@
-"""The seven levels of change, top-down, and the plan items of a programme on each level.
-
-HR's values and alignment models live in this app too (another block below, when present).
-"""
+"""The seven levels of change, top-down, and the plan items of a programme on each level."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# --- The seven-level plan ---------------------------------------------------------------------
+from organisations import roles
 
 
 class Level(models.IntegerChoices):
@@ -46,6 +43,13 @@ class PlanItemQuerySet(models.QuerySet):
     def active(self):
         """Items that count in the plan: everything not dropped."""
         return self.exclude(status=PlanItemStatus.DROPPED)
+
+    def visible_to(self, user):
+        """The plan is open to everybody in the organisation."""
+        organisation = roles.organisation_of(user)
+        if organisation is None:
+            return self.none()
+        return self.filter(programme__organisation=organisation)
 
 
 class PlanItem(models.Model):
@@ -120,11 +124,3 @@ class PlanItem(models.Model):
             errors["effort_money"] = _("Effort cannot be negative.")
         if errors:
             raise ValidationError(errors)
-
-
-# --- end of the seven-level plan ----------------------------------------------------------------
-
-
-# --- Values and HR's alignment surveys: in alignment_models.py ------------------------------
-
-from levels.alignment_models import *  # noqa: E402, F403

@@ -1,7 +1,7 @@
 """Targets read from the KPI engine: baseline, goal, the current value with its interval,
 progress, and whether a target is on track; and whether a change can be told from noise.
 
-Everything comes from ``Rollup`` rows (one query for any number of targets), never from raw
+Every figure comes from ``kpis.read`` (one query for any number of targets), never from raw
 rows, so it costs the same at ten thousand and ten million responses. The dictionaries from
 ``TargetProgress.as_json`` are what the team page and ``GET /api/v1/kpis`` can show.
 """
@@ -9,19 +9,18 @@ rows, so it costs the same at ten thousand and ten million responses. The dictio
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from feedback import kpis, metrics, periods
-from feedback.models import Rollup
-from feedback.rollups import local_today
-from programmes.models import GoalKind, Metric, Target
+from kpis import metrics, read
+from kpis.metrics import Metric
+from organisations import clock
+from programmes.models import GoalKind, Target
 
 RANGES = {Metric.NPS: (-100.0, 100.0), Metric.ERROR_RATE: (0.0, 100.0)}
 RANGES[Metric.RETURNING_RATE] = (0.0, 100.0)
 LOWER_IS_BETTER = {Metric.ERROR_RATE}
-TARGET_PERIODS = (periods.MONTH, periods.QUARTER)
+TARGET_PERIODS = (clock.MONTH, clock.QUARTER)
 # "Usual volume": the average of this many complete periods before today's.
 VOLUME_PERIODS = 3
 
@@ -34,21 +33,11 @@ ON_TRACK, AT_RISK, ACHIEVED, MISSED, NO_DATA = (
 )
 
 
-def figure(metric: str, row: Rollup | None, min_responses: int) -> metrics.Estimate:
-    """One KPI of one rollup row, as the metrics module defines it."""
-    row = row or Rollup()
-    if metric == Metric.NPS:
-        return metrics.nps(row.promoters, row.passives, row.detractors, min_responses=min_responses)
-    if metric == Metric.ERROR_RATE:
-        return metrics.error_rate(row.errors, row.interactions)
-    return metrics.returning_rate(row.returning_customers, row.customers)
-
-
 def _figure_json(estimate: metrics.Estimate, start: dt.date, kind: str) -> dict:
     return {
         "period_start": start,
-        "label": periods.label(start, kind),
-        **kpis.figure_json(estimate),
+        "label": clock.label(start, kind),
+        **read.figure_json(estimate),
     }
 
 
@@ -90,11 +79,11 @@ class TargetProgress:
 
     @property
     def baseline_label(self):
-        return periods.label(self.baseline_start, self.target.period)
+        return clock.label(self.baseline_start, self.target.period)
 
     @property
     def current_label(self):
-        return periods.label(self.current_start, self.target.period)
+        return clock.label(self.current_start, self.target.period)
 
     @property
     def change_text(self) -> tuple[str, str, str]:
@@ -143,7 +132,7 @@ class TargetProgress:
             "goal_label": self.goal_label,
             "due_on": target.due_on,
             "current": _figure_json(self.current, self.current_start, kind),
-            "change": None if self.change is None else kpis.change_json(self.change),
+            "change": None if self.change is None else read.change_json(self.change),
             "progress": None if self.progress is None else round(self.progress, 3),
             "expected_progress": round(self.expected, 3),
             "status": self.status,
@@ -165,57 +154,43 @@ def progress(organisation, team=None, *, all_teams=False, targets=None, today=No
     if targets is None:
         targets = targets_in_scope(organisation, team, all_teams=all_teams)
     targets = list(targets)
-    today = today or local_today(organisation)
+    today = today or clock.local_today(organisation)
     wanted = set()
     for target in targets:
-        current = periods.period_start(today, target.period)
+        current = clock.period_start(today, target.period)
         for start in (
             target.baseline_start,
             current,
-            periods.previous_start(current, target.period),
+            clock.previous_start(current, target.period),
         ):
             wanted.add((target.team_id, target.period, start))
-    rows = _rollups(organisation, wanted)
+    rows = read.counts(organisation, wanted)
     return [_progress_of(target, rows, organisation.min_responses, today) for target in targets]
-
-
-def _rollups(organisation, keys) -> dict:
-    if not keys:
-        return {}
-    team_ids = {team_id for team_id, _kind, _start in keys if team_id is not None}
-    scope = Q(team__isnull=True)
-    if team_ids:
-        scope |= Q(team_id__in=team_ids)
-    rows = Rollup.objects.filter(
-        scope,
-        organisation=organisation,
-        kind__in={kind for _team, kind, _start in keys},
-        period_start__in={start for _team, _kind, start in keys},
-    )
-    return {(row.team_id, row.kind, row.period_start): row for row in rows}
 
 
 def _progress_of(target, rows, min_responses, today) -> TargetProgress:
     kind, team_id = target.period, target.team_id
-    baseline = figure(
+    baseline = read.figure(
         target.metric, rows.get((team_id, kind, target.baseline_start)), min_responses
     )
-    current_start = periods.period_start(today, kind)
-    current = figure(target.metric, rows.get((team_id, kind, current_start)), min_responses)
+    current_start = clock.period_start(today, kind)
+    current = read.figure(target.metric, rows.get((team_id, kind, current_start)), min_responses)
     if current.too_few:  # a period just begun: the last complete one says more
-        previous_start = periods.previous_start(current_start, kind)
-        previous = figure(target.metric, rows.get((team_id, kind, previous_start)), min_responses)
+        previous_start = clock.previous_start(current_start, kind)
+        previous = read.figure(
+            target.metric, rows.get((team_id, kind, previous_start)), min_responses
+        )
         if previous.value is not None and previous_start > target.baseline_start:
             current, current_start = previous, previous_start
     goal = target.goal_value(baseline.value)
     change = None
     if current_start > target.baseline_start:
-        change = change_between(
+        change = read.change_between(
             target.metric,
             rows.get((team_id, kind, target.baseline_start)),
             rows.get((team_id, kind, current_start)),
         )
-    start = periods.next_start(target.baseline_start, kind)
+    start = clock.next_start(target.baseline_start, kind)
     span = (target.due_on - start).days
     expected = 1.0 if span <= 0 else min(1.0, max(0.0, (today - start).days / span))
     result = TargetProgress(
@@ -254,38 +229,31 @@ def _progress_of(target, rows, min_responses, today) -> TargetProgress:
     return result
 
 
-def change_between(metric: str, before: Rollup | None, after: Rollup | None) -> metrics.Change:
-    """The change of a metric from one period to another, with the 95% interval of the
-    difference; significant only when it excludes zero (DESIGN.md, "The KPIs")."""
-    before, after = before or Rollup(), after or Rollup()
-    if metric == Metric.NPS:
-        return metrics.nps_change(
-            (before.promoters, before.passives, before.detractors),
-            (after.promoters, after.passives, after.detractors),
-        )
-    first, n1, _ = _counts([before], metric)
-    second, n2, _ = _counts([after], metric)
-    return metrics.rate_change(first, n1, second, n2)
-
-
 # --- Can the change be told from noise? ----------------------------------------------------------
 
 
 def baseline_choices(organisation, today=None) -> list[tuple[str, str, list]]:
     """Complete periods a baseline can be read from: the last twelve months and four quarters,
     as (group label, kind, [(value, label)])."""
-    today = today or local_today(organisation)
+    today = today or clock.local_today(organisation)
     groups = []
     for kind, count, group in (
-        (periods.MONTH, 12, _("Months")),
-        (periods.QUARTER, 4, _("Quarters")),
+        (clock.MONTH, 12, _("Months")),
+        (clock.QUARTER, 4, _("Quarters")),
     ):
-        start, options = periods.previous_start(periods.period_start(today, kind), kind), []
+        start, options = clock.previous_start(clock.period_start(today, kind), kind), []
         for _i in range(count):
-            options.append((f"{kind}:{start.isoformat()}", periods.label(start, kind)))
-            start = periods.previous_start(start, kind)
+            options.append((f"{kind}:{start.isoformat()}", clock.label(start, kind)))
+            start = clock.previous_start(start, kind)
         groups.append((group, kind, options))
     return groups
+
+
+def baseline_figure(organisation, team, metric, kind, start) -> metrics.Estimate:
+    """The figure of the period a target starts from, for its form."""
+    team_id = team.pk if team is not None else None
+    found = read.counts(organisation, [(team_id, kind, start)])
+    return read.figure(metric, found.get((team_id, kind, start)), organisation.min_responses)
 
 
 def parse_baseline(value: str) -> tuple[str, dt.date] | None:
@@ -297,7 +265,7 @@ def parse_baseline(value: str) -> tuple[str, dt.date] | None:
         day = dt.date.fromisoformat(start)
     except ValueError:
         return None
-    if periods.period_start(day, kind) != day:
+    if clock.period_start(day, kind) != day:
         return None
     return kind, day
 
@@ -327,53 +295,29 @@ class Detectability:
         return self.detectable_quarter is not None and self.detectable_quarter <= abs(self.change)
 
 
-def _counts(rows, metric):
-    """(events, observations, second events) summed over rows, for the metric's spread."""
-    if metric == Metric.NPS:
-        return (
-            sum(row.promoters for row in rows),
-            sum(row.responses for row in rows),
-            sum(row.detractors for row in rows),
-        )
-    if metric == Metric.ERROR_RATE:
-        return sum(row.errors for row in rows), sum(row.interactions for row in rows), 0
-    return sum(row.returning_customers for row in rows), sum(row.customers for row in rows), 0
-
-
-def _spread(metric, events, n, detractors) -> float:
-    if n == 0:
-        return 0.0
-    if metric == Metric.NPS:
-        return metrics.nps_spread(events, detractors, n)
-    share = events / n
-    return 100 * (share * (1 - share)) ** 0.5
-
-
 def detectability(organisation, *, team, metric, period, change, today=None) -> Detectability:
     """From the scope's usual volume and shares (the last complete periods): the smallest change
     one period can tell from noise (DESIGN.md "Detectable change"), and what would help."""
-    today = today or local_today(organisation)
-    start = periods.period_start(today, period)
+    today = today or clock.local_today(organisation)
+    start = clock.period_start(today, period)
     starts = []
     for _i in range(VOLUME_PERIODS):
-        start = periods.previous_start(start, period)
+        start = clock.previous_start(start, period)
         starts.append(start)
-    rows = list(
-        Rollup.objects.filter(
-            organisation=organisation, team=team, kind=period, period_start__in=starts
-        )
-    )
+    team_id = team.pk if team is not None else None
+    found = read.counts(organisation, [(team_id, period, start) for start in starts])
+    pooled = sum(found.values(), read.NOTHING)
     per_metric = {}
     for candidate in Metric.values:
-        events, n, second = _counts(rows, candidate)
-        per_metric[candidate] = (n / VOLUME_PERIODS, _spread(candidate, events, n, second))
+        n = read.observations(pooled, candidate)[1]
+        per_metric[candidate] = (n / VOLUME_PERIODS, read.spread(candidate, pooled))
     per_period, sigma = per_metric[metric]
     detectable = metrics.detectable_change(sigma, round(per_period)) if per_period >= 1 else None
     needed = None
     if change:
         needed = metrics.responses_needed(sigma, abs(change)) if sigma else 1
     quarter = None
-    if period == periods.MONTH and per_period >= 1:
+    if period == clock.MONTH and per_period >= 1:
         quarter = metrics.detectable_change(sigma, round(3 * per_period))
     other = max(
         (name for name in Metric.values if name != metric),

@@ -5,7 +5,6 @@ from django.core import mail
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from programmes import visibility
 from programmes.models import Update
 
 
@@ -18,7 +17,7 @@ def email_update(update_id: int) -> int:
         return 0
     update = Update.objects.select_related("organisation", "author").get(pk=update_id)
     messages = []
-    for person in visibility.people_addressed_by(update).exclude(email=""):
+    for person in update.recipients().exclude(email=""):
         language = person.language or settings.LANGUAGE_CODE
         with translation.override(language):
             context = {"update": update, "person": person}

@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from levels import alignment
-from levels.models import AlignmentSurvey, Participant, Value
+from alignment import surveys
+from alignment.models import AlignmentSurvey, Participant, Value
 from tests.factories import UserFactory
 
 NEUTRAL = dict.fromkeys(
@@ -19,7 +19,7 @@ def values(organisation, *names):
 
 def open_survey(organisation, teams=(), title="Round 1", days_ago=10):
     today = timezone.localdate()
-    return alignment.open_survey(
+    return surveys.open_survey(
         organisation=organisation,
         title=title,
         opens_on=today - datetime.timedelta(days=days_ago),
@@ -33,7 +33,7 @@ def answer(survey, team, scores, comment="", person=None, **needs):
     (importance, lived); ``needs`` overrides the neutral 3 for needs and motivators."""
     person = person or UserFactory(organisation=survey.organisation, teams=[team])
     participant, _ = Participant.objects.get_or_create(survey=survey, person=person)
-    alignment.store_answers(
+    surveys.store_answers(
         participant=participant,
         team=team,
         value_scores={value.pk: pair for value, pair in scores.items()},

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from programmes.models import Role
+from organisations.models import Role
 from tests.factories import DepartmentFactory, OrganisationFactory, TeamFactory, UserFactory
 
 
@@ -186,7 +186,7 @@ def celery_worker(redis_url, tmp_path, django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def api_token(org):
-    from programmes.models import IntegrationToken
+    from organisations.models import IntegrationToken
 
     _, raw = IntegrationToken.issue(organisation=org.organisation, name="Webshop")
     return raw

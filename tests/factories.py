@@ -2,7 +2,7 @@
 
 import factory
 
-from programmes.models import Department, Membership, Organisation, Role, Team, User
+from organisations.models import Department, Membership, Organisation, Role, Team, User
 
 PASSWORD = "a-long-test-password"
 

@@ -12,9 +12,9 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 
-from levels import alignment
-from levels.models import AlignmentComment, AnswerSet, Participant, ValueAnswer
-from programmes.models import User
+from alignment import results
+from alignment.models import AlignmentComment, AnswerSet, Participant, ValueAnswer
+from organisations.models import User
 from tests.alignment_data import answer, close, open_survey, values
 from tests.factories import UserFactory
 
@@ -36,7 +36,7 @@ def small_team_survey(org):
 
 
 def page(client, survey, **params):
-    return client.get(reverse("levels:alignment_survey", args=[survey.pk]), params)
+    return client.get(reverse("alignment:survey", args=[survey.pk]), params)
 
 
 def shown_groups(response):
@@ -72,7 +72,7 @@ def test_no_difference_of_shown_figures_leaves_fewer_than_the_minimum(
 ):
     """Everything HR is shown, subtracted in every way the nesting of groups allows."""
     survey = close(small_team_survey)
-    result = alignment.results(survey)
+    result = results.results(survey)
     shown = shown_groups(page(login(org.hr), survey))
     groups = {key: result.group(key) for key in shown}
     for outer_key, outer in groups.items():
@@ -91,7 +91,7 @@ def test_the_telltale_answers_appear_nowhere_on_the_page_or_in_the_export(
     survey = close(small_team_survey)
     client = login(org.hr)
     html = page(client, survey).content.decode()
-    export = client.get(reverse("levels:alignment_export", args=[survey.pk])).content.decode()
+    export = client.get(reverse("alignment:export", args=[survey.pk])).content.decode()
     for text in (html, export):
         assert "−4.0" not in text and "-4.0" not in text  # Alpha's gap: 1 − 5
         assert "1.0 / 5.0" not in text
@@ -102,7 +102,7 @@ def test_the_export_has_exactly_the_groups_the_page_shows(login, org, small_team
     survey = close(small_team_survey)
     client = login(org.hr)
     labels = {row["group"].label for row in shown_groups(page(client, survey)).values()}
-    export = client.get(reverse("levels:alignment_export", args=[survey.pk]))
+    export = client.get(reverse("alignment:export", args=[survey.pk]))
     lines = list(csv.reader(io.StringIO(export.content.decode().lstrip("\ufeff"))))
     assert {line[0] for line in lines[1:]} == labels
     assert [line[1] for line in lines[1:]] == ["8", "8"]
@@ -111,7 +111,7 @@ def test_the_export_has_exactly_the_groups_the_page_shows(login, org, small_team
 def test_employees_may_not_export(login, org, small_team_survey):
     survey = close(small_team_survey)
     for person in (org.employee, org.lead):
-        url = reverse("levels:alignment_export", args=[survey.pk])
+        url = reverse("alignment:export", args=[survey.pk])
         assert login(person).get(url).status_code == 403
 
 
@@ -174,7 +174,7 @@ def test_comments_only_for_groups_reaching_the_comment_minimum_and_never_a_small
         comment="Ask wilhelmina pietersen, mail w.p@example.org or call 06 12345678",
     )
     survey = close(survey)
-    result = alignment.results(survey)
+    result = results.results(survey)
     # Beta (9) reaches 8, but beside Service (11) it would single out Alpha's comments.
     assert result.comments_shown == {"organisation", f"department:{org.team_a.department_id}"}
     client = login(org.hr)
@@ -192,8 +192,8 @@ def test_comments_are_not_kept_in_the_order_they_were_given(org):
     survey = open_survey(org.organisation)
     for n in range(12):
         answer(survey, org.team_b, {value: ORDINARY}, comment=f"remark {n:02}")
-    result = alignment.results(close(survey))
-    orders = {tuple(alignment.comments(result, "organisation")) for _ in range(5)}
+    result = results.results(close(survey))
+    orders = {tuple(results.comments(result, "organisation")) for _ in range(5)}
     assert len(orders) > 1  # shuffled on every reading
     stored = list(AlignmentComment.objects.values_list("text", flat=True).order_by("pk"))
     assert stored != sorted(stored)  # random keys: key order is not answering order
@@ -232,11 +232,11 @@ def test_an_answer_given_through_the_form_stores_no_trace_of_the_person(login, o
     (value,) = values(org.organisation, "Openness")
     survey = open_survey(org.organisation)
     form = {f"importance_{value.pk}": 5, f"lived_{value.pk}": 2, "team": org.team_a.pk}
-    form |= dict.fromkeys(alignment.SCORE_KEYS, 4) | {"comment": "Fine"}
-    response = login(org.employee).post(reverse("levels:alignment_answer", args=[survey.pk]), form)
+    form |= dict.fromkeys(results.SCORE_KEYS, 4) | {"comment": "Fine"}
+    response = login(org.employee).post(reverse("alignment:answer", args=[survey.pk]), form)
     assert response.status_code == 302
     stored = AnswerSet.objects.values().get()
-    assert set(stored) == {"id", "survey_id", "team_ref", *alignment.SCORE_KEYS}
+    assert set(stored) == {"id", "survey_id", "team_ref", *results.SCORE_KEYS}
     assert stored["team_ref"] == org.team_a.pk and stored["identity"] == 4
     assert Participant.objects.get(survey=survey, person=org.employee).has_answered
 
@@ -263,9 +263,9 @@ def test_another_organisation_sees_nothing_of_our_surveys(login, org, small_team
     survey = close(small_team_survey)
     client = login(org.other_manager)
     assert page(client, survey).status_code == 404
-    url = reverse("levels:alignment_export", args=[survey.pk])
+    url = reverse("alignment:export", args=[survey.pk])
     assert client.get(url).status_code == 404
-    assert "Round 1" not in client.get(reverse("levels:alignment_home")).content.decode()
+    assert "Round 1" not in client.get(reverse("alignment:home")).content.decode()
 
 
 def test_changing_settings_or_teams_later_gives_no_second_view_to_compare(
@@ -274,13 +274,13 @@ def test_changing_settings_or_teams_later_gives_no_second_view_to_compare(
     """A second, differently hidden view of the same answers could be set beside the first:
     the survey keeps its thresholds and its teams as they were when it opened."""
     survey = close(small_team_survey)
-    before = alignment.results(survey)
+    before = results.results(survey)
     org.organisation.min_group_size = 3
     org.organisation.save()
     org.team_a.department = None  # Alpha moves out of Service
     org.team_a.save()
     org.team_b.delete()  # Beta is removed
-    after = alignment.results(AnswerSet.objects.first().survey)
+    after = results.results(AnswerSet.objects.first().survey)
     assert after.shown == before.shown
     assert after.figures == before.figures
 
@@ -291,7 +291,7 @@ def test_answers_for_a_team_outside_the_survey_count_only_in_other(org):
     for _ in range(5):
         answer(survey, org.team_b, {value: ORDINARY})
     answer(survey, org.team_a, {value: TELLTALE})  # Alpha was not asked
-    result = alignment.results(close(survey))
+    result = results.results(close(survey))
     assert result.root.size == 6
     assert result.group("other").direct == 1
     # Beta (5) beside the organisation (6) would give that one answer away: only the total.
@@ -364,7 +364,7 @@ def test_differencing_fails_on_a_larger_organisation_too(login, org):
         for _ in range(n):
             answer(survey, team, {value: ORDINARY})
     survey = close(survey)
-    result = alignment.results(survey)
+    result = results.results(survey)
     rows = shown_groups(page(login(org.hr), survey))
     assert len(rows) >= 4  # something useful is still shown
     assert f"team:{org.team_a.pk}" not in rows and f"team:{eps.pk}" not in rows

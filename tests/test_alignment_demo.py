@@ -7,10 +7,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from levels import alignment
-from levels.models import AlignmentComment, AlignmentSurvey, AnswerSet, ValueAnswer
-from programmes.management.commands import seed_demo
-from programmes.models import Team
+from alignment import results
+from alignment.models import AlignmentComment, AlignmentSurvey, AnswerSet, ValueAnswer
+from dashboards.management.commands import seed_demo
+from organisations.models import Team
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_the_demo_has_two_closed_rounds_with_answers_and_repeating_adds_nothing(
 
 def test_the_demo_shows_most_teams_and_rolls_up_the_small_one(demo):
     latest = AlignmentSurvey.objects.order_by("-opens_on").first()
-    result = alignment.results(latest)
+    result = results.results(latest)
     slug_of = {f"team:{team.pk}": team.slug for team in Team.objects.all()}
     shown_teams = {slug_of[key] for key in result.shown if key.startswith("team:")}
     assert shown_teams == {"klantenservice-noord", "klantenservice-zuid", "webwinkel"}
@@ -41,8 +41,8 @@ def test_the_demo_shows_most_teams_and_rolls_up_the_small_one(demo):
 
 @pytest.mark.parametrize("username", ["manager", "hr", "lead", "employee", "employee2"])
 def test_every_demo_login_can_open_the_latest_results(demo, client, username):
-    from programmes.models import User
+    from organisations.models import User
 
     latest = AlignmentSurvey.objects.order_by("-opens_on").first()
     client.force_login(User.objects.get(username=username))
-    assert client.get(reverse("levels:alignment_survey", args=[latest.pk])).status_code == 200
+    assert client.get(reverse("alignment:survey", args=[latest.pk])).status_code == 200

@@ -18,15 +18,15 @@ def pages(org):
         answer(closed, org.team_b, {value: (5, 2)})
     close(closed)
     return [
-        ("hr", "levels:alignment_home", []),
-        ("hr", "levels:alignment_values", []),
-        ("hr", "levels:alignment_value_edit", [value.pk]),
-        ("hr", "levels:alignment_survey_create", []),
-        ("hr", "levels:alignment_survey", [survey.pk]),
-        ("hr", "levels:alignment_survey", [closed.pk]),
-        ("employee", "levels:alignment_home", []),
-        ("employee", "levels:alignment_answer", [survey.pk]),
-        ("employee", "levels:alignment_survey", [closed.pk]),
+        ("hr", "alignment:home", []),
+        ("hr", "alignment:values", []),
+        ("hr", "alignment:value_edit", [value.pk]),
+        ("hr", "alignment:survey_create", []),
+        ("hr", "alignment:survey", [survey.pk]),
+        ("hr", "alignment:survey", [closed.pk]),
+        ("employee", "alignment:home", []),
+        ("employee", "alignment:answer", [survey.pk]),
+        ("employee", "alignment:survey", [closed.pk]),
     ]
 
 
@@ -48,4 +48,4 @@ def test_alignment_overview_counts_its_queries(org, pages, django_assert_max_num
     client = Client(headers={"accept-language": "en"})
     client.force_login(org.employee)
     with django_assert_max_num_queries(10):
-        assert client.get(reverse("levels:alignment_home")).status_code == 200
+        assert client.get(reverse("alignment:home")).status_code == 200

@@ -6,7 +6,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from levels.alignment import Group, count_sizes, settle
+from alignment.suppression import Group, count_sizes, settle
 
 
 def team(name, n):

@@ -7,8 +7,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from levels import tasks
-from levels.models import AlignmentSurvey, AnswerSet, Participant, Value, ValueAnswer
+from alignment import tasks
+from alignment.models import AlignmentSurvey, AnswerSet, Participant, Value, ValueAnswer
 from tests.alignment_data import open_survey, values
 
 
@@ -26,13 +26,13 @@ def answers_form(value_ids, team=None, **extra):
 def test_hr_adds_and_edits_a_value(login, org):
     client = login(org.hr)
     response = client.post(
-        reverse("levels:alignment_values"),
+        reverse("alignment:values"),
         {"name": "Ownership", "description": "We finish what we start.", "behaviour": "Calls back"},
     )
     assert response.status_code == 302
     value = Value.objects.get(organisation=org.organisation)
     response = client.post(
-        reverse("levels:alignment_value_edit", args=[value.pk]),
+        reverse("alignment:value_edit", args=[value.pk]),
         {"name": "Ownership", "description": "Ours", "behaviour": "", "position": 1},
     )
     value.refresh_from_db()
@@ -41,7 +41,7 @@ def test_hr_adds_and_edits_a_value(login, org):
 
 def test_a_value_name_is_unique_in_the_organisation(login, org):
     values(org.organisation, "Ownership")
-    response = login(org.manager).post(reverse("levels:alignment_values"), {"name": "ownership"})
+    response = login(org.manager).post(reverse("alignment:values"), {"name": "ownership"})
     assert response.status_code == 400
     assert "already a value with this name" in response.content.decode()
 
@@ -56,7 +56,7 @@ def test_hr_opens_a_survey_for_some_teams_and_their_members_are_invited(login, o
     today = timezone.localdate()
     client = login(org.hr)
     response = client.post(
-        reverse("levels:alignment_survey_create"),
+        reverse("alignment:survey_create"),
         {
             "title": "Spring",
             "opens_on": today.isoformat(),
@@ -81,7 +81,7 @@ def test_hr_opens_a_survey_for_some_teams_and_their_members_are_invited(login, o
 def test_a_survey_needs_values_and_sensible_dates(login, org):
     today = timezone.localdate()
     response = login(org.hr).post(
-        reverse("levels:alignment_survey_create"),
+        reverse("alignment:survey_create"),
         {"title": "x", "opens_on": today.isoformat(), "closes_on": "2000-01-01"},
     )
     html = response.content.decode()
@@ -95,7 +95,7 @@ def test_a_person_answers_once(login, org):
     (value,) = values(org.organisation, "Ownership")
     survey = open_survey(org.organisation)
     client = login(org.employee)
-    url = reverse("levels:alignment_answer", args=[survey.pk])
+    url = reverse("alignment:answer", args=[survey.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, answers_form([value.pk], org.team_a)).status_code == 302
     assert client.post(url, answers_form([value.pk], org.team_a)).status_code == 200
@@ -106,7 +106,7 @@ def test_a_person_answers_once(login, org):
 def test_every_question_must_be_answered_within_the_scale(login, org):
     (value,) = values(org.organisation, "Ownership")
     survey = open_survey(org.organisation)
-    url = reverse("levels:alignment_answer", args=[survey.pk])
+    url = reverse("alignment:answer", args=[survey.pk])
     form = answers_form([value.pk], org.team_a) | {f"lived_{value.pk}": 9}
     del form["energy"]
     response = login(org.employee).post(url, form)
@@ -119,7 +119,7 @@ def test_every_question_must_be_answered_within_the_scale(login, org):
 def test_one_cannot_answer_for_a_team_one_is_not_in(login, org):
     (value,) = values(org.organisation, "Ownership")
     survey = open_survey(org.organisation)
-    url = reverse("levels:alignment_answer", args=[survey.pk])
+    url = reverse("alignment:answer", args=[survey.pk])
     response = login(org.employee).post(url, answers_form([value.pk], org.team_b))
     assert response.status_code == 400
     assert not AnswerSet.objects.exists()
@@ -130,7 +130,7 @@ def test_a_closed_survey_takes_no_answers(login, org):
     survey = open_survey(org.organisation)
     survey.closed_at = timezone.now()
     survey.save()
-    url = reverse("levels:alignment_answer", args=[survey.pk])
+    url = reverse("alignment:answer", args=[survey.pk])
     response = login(org.employee).post(url, answers_form([value.pk], org.team_a))
     assert response.status_code == 200 and "not open" in response.content.decode()
     assert not AnswerSet.objects.exists()
@@ -139,7 +139,7 @@ def test_a_closed_survey_takes_no_answers(login, org):
 def test_hr_closes_a_survey_early(login, org):
     values(org.organisation, "Ownership")
     survey = open_survey(org.organisation)
-    login(org.hr).post(reverse("levels:alignment_survey_close", args=[survey.pk]))
+    login(org.hr).post(reverse("alignment:survey_close", args=[survey.pk]))
     survey.refresh_from_db()
     assert survey.is_closed()
 
@@ -174,14 +174,14 @@ def test_the_beat_sends_invitations_a_lost_message_left_unsent(org):
 def test_the_alignment_page_lists_the_survey_to_answer_and_the_values(login, org):
     values(org.organisation, "Ownership")
     survey = open_survey(org.organisation)
-    html = login(org.employee).get(reverse("levels:alignment_home")).content.decode()
-    assert reverse("levels:alignment_answer", args=[survey.pk]) in html
+    html = login(org.employee).get(reverse("alignment:home")).content.decode()
+    assert reverse("alignment:answer", args=[survey.pk]) in html
     assert "Ownership" in html
 
 
 def test_the_comment_threshold_is_an_organisation_setting(login, org):
     response = login(org.manager).post(
-        reverse("programmes:organisation_settings"),
+        reverse("organisations:organisation_settings"),
         {
             "name": "Acme",
             "time_zone": "Europe/Amsterdam",

@@ -4,8 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from config.health import HEARTBEAT_KEY
-from programmes.tasks import record_heartbeat
+from organisations.tasks import HEARTBEAT_KEY, record_heartbeat
 
 pytestmark = pytest.mark.worker
 
@@ -36,7 +35,7 @@ def test_the_worker_uses_the_test_database(celery_worker, settings):
         pytest.skip("an in-memory SQLite test database cannot be shared with a worker process")
     from django.contrib.sessions.backends.db import SessionStore
 
-    from programmes.tasks import clear_expired_sessions
+    from organisations.tasks import clear_expired_sessions
 
     expired = SessionStore()
     expired.set_expiry(-60)

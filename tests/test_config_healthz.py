@@ -47,7 +47,8 @@ def test_a_stale_beat_heartbeat_is_down_and_a_fresh_one_up(db, settings):
 
     from django.core.cache import cache
 
-    from config.health import HEARTBEAT_KEY, check_beat
+    from config.health import check_beat
+    from organisations.tasks import HEARTBEAT_KEY
 
     settings.REDIS_URL = "redis://configured"
     cache.set(HEARTBEAT_KEY, time.time() - 3600)

@@ -53,9 +53,9 @@ def test_dutch_catalogue_is_complete_and_compiled(tmp_path):
 
 PAGES = [
     ("manager", "home", []),
-    ("manager", "programmes:board", []),
-    ("manager", "programmes:people", []),
-    ("manager", "programmes:tokens", []),
+    ("manager", "dashboards:board", []),
+    ("manager", "organisations:people", []),
+    ("manager", "organisations:tokens", []),
     ("manager", "feedback:themes", []),
     ("manager", "feedback:imports", []),
     ("manager", "feedback:survey_links", ["alpha"]),
@@ -63,7 +63,7 @@ PAGES = [
     ("hr", "home", []),
     ("lead", "home", []),
     ("employee", "home", []),
-    ("employee", "programmes:team_detail", ["alpha"]),
+    ("employee", "dashboards:team_detail", ["alpha"]),
     ("employee", "ideas:list", []),
     ("lead", "ideas:create", []),
     (None, "login", []),

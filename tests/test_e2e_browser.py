@@ -13,7 +13,7 @@ import time
 import pytest
 
 from feedback.models import Response, SurveyLink
-from programmes.models import Organisation, Team, User
+from organisations.models import Organisation, Team, User
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or ""
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

@@ -3,7 +3,7 @@
 import pytest
 
 from feedback.models import Interaction, Response
-from programmes.models import IntegrationToken
+from organisations.models import IntegrationToken
 
 
 def response_row(**overrides):

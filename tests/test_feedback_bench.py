@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from feedback.models import DailyCustomers, Interaction, Response, Rollup
+from feedback.models import Interaction, Response
+from kpis.models import DailyCustomers, Rollup
 
 KEYS = {
     "ingest": {"rows", "ingest_seconds", "copy_seconds", "speed_ratio_to_copy"},

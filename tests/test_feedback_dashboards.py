@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from feedback import dashboards, digest, ingest
-from feedback.dashboard_views import digest_opt_out_token
-from feedback.exports import as_bytes, neutralise
-from feedback.models import CommentMark, Reply, Theme
-from feedback.templatetags.charts import sparkline
+from dashboards import digest, feed
+from dashboards.digest import digest_opt_out_token
+from dashboards.exports import as_bytes, neutralise
+from dashboards.models import CommentMark, Reply
+from dashboards.templatetags.charts import sparkline
+from feedback import ingest
+from feedback.models import Theme
 from tests.factories import TeamFactory, UserFactory
 
 # 18, and two for the team's open ideas: the ideas, and whether the person may propose one.
@@ -48,7 +50,7 @@ def add_responses(org, team, scores, *, comment="Fine", days_ago=0, prefix="r", 
 
 def team_url(slug="alpha", **params):
     query = "&".join(f"{key}={value}" for key, value in params.items())
-    return reverse("programmes:team_detail", args=[slug]) + (f"?{query}" if query else "")
+    return reverse("dashboards:team_detail", args=[slug]) + (f"?{query}" if query else "")
 
 
 def htmx(client, url, target):
@@ -182,7 +184,7 @@ def test_marking_a_comment_read_and_acted_upon(client, org):
     add_responses(org, org.team_a, [4], comment="Please call me back")
     response_id = org.team_a.responses.get().pk
     client.force_login(org.employee)
-    url = reverse("feedback:comment_mark", args=[response_id])
+    url = reverse("dashboards:comment_mark", args=[response_id])
     answer = client.post(url, {"kind": "read"}, headers={"hx-request": "true"})
     assert answer.status_code == 200 and 'aria-pressed="true"' in answer.content.decode()
     client.post(url, {"kind": "acted"})
@@ -204,7 +206,7 @@ def test_marking_a_comment_read_and_acted_upon(client, org):
 @pytest.mark.django_db(transaction=True)
 def test_other_teams_hr_and_other_organisations_cannot_mark(client, org):
     add_responses(org, org.team_a, [4], comment="Mine")
-    url = reverse("feedback:comment_mark", args=[org.team_a.responses.get().pk])
+    url = reverse("dashboards:comment_mark", args=[org.team_a.responses.get().pk])
     for person in (org.employee_b, org.hr, org.other_manager):
         client.force_login(person)
         assert client.post(url, {"kind": "read"}).status_code == 404
@@ -227,11 +229,11 @@ def test_lead_answers_a_customer_who_asked_for_contact_in_their_language(client,
     response = org.team_a.responses.get()
     client.force_login(org.employee)
     assert "klant@example.com" not in client.get(team_url()).content.decode()
-    assert client.get(reverse("feedback:comment_reply", args=[response.pk])).status_code == 404
+    assert client.get(reverse("dashboards:comment_reply", args=[response.pk])).status_code == 404
 
     client.force_login(org.lead)
     assert "Answer the customer" in client.get(team_url()).content.decode()
-    url = reverse("feedback:comment_reply", args=[response.pk])
+    url = reverse("dashboards:comment_reply", args=[response.pk])
     bad = client.post(url, {"body": "ok", "submission": "0b6e4bd2-5d1a-4a8e-9a53-1f6d0e2f0c01"})
     assert bad.status_code == 200 and "Write a few words at least." in bad.content.decode()
     assert not Reply.objects.exists()
@@ -260,14 +262,14 @@ def test_lead_answers_a_customer_who_asked_for_contact_in_their_language(client,
 def test_no_answer_without_a_contact_address(client, org):
     add_responses(org, org.team_a, [3], comment="Anonymous complaint")
     client.force_login(org.lead)
-    url = reverse("feedback:comment_reply", args=[org.team_a.responses.get().pk])
+    url = reverse("dashboards:comment_reply", args=[org.team_a.responses.get().pk])
     assert client.get(url).status_code == 404
     assert client.post(url, {"body": "Hello there customer"}).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_sweeper_sends_answers_whose_task_was_lost(org):
-    from feedback import replies, tasks
+    from dashboards import replies, tasks
 
     add_responses(org, org.team_a, [3], comment="Call me", contact_email="c@example.com")
     reply = Reply.objects.create(
@@ -308,12 +310,12 @@ def test_board_queries_do_not_grow_with_teams(client, org, django_assert_max_num
     client.force_login(org.employee)
     add_responses(org, org.team_a, [10, 2])
     with django_assert_max_num_queries(BOARD_QUERIES):
-        assert client.get(reverse("programmes:board")).status_code == 200
+        assert client.get(reverse("dashboards:board")).status_code == 200
     for n in range(20):
         team = TeamFactory(organisation=org.organisation, name=f"Extra {n}", slug=f"extra-{n}")
         add_responses(org, team, [n % 11])
     with django_assert_max_num_queries(BOARD_QUERIES):
-        page = client.get(reverse("programmes:board") + "?sort=nps&order=desc")
+        page = client.get(reverse("dashboards:board") + "?sort=nps&order=desc")
     assert page.status_code == 200 and "Extra 19" in page.content.decode()
 
 
@@ -325,11 +327,11 @@ def test_board_shows_every_teams_figures_sorted_but_no_comments(client, org):
     add_responses(org, org.team_a, [10] * 10, comment="Secret praise")
     add_responses(org, org.team_b, [0] * 10)
     client.force_login(org.employee_b)
-    page = client.get(reverse("programmes:board") + "?sort=nps&order=desc").content.decode()
+    page = client.get(reverse("dashboards:board") + "?sort=nps&order=desc").content.decode()
     assert "Secret praise" not in page
     page = page.split("<tbody>", 1)[1]
     assert page.index(">Alpha<") < page.index(">Beta<") < page.index(">Gamma<")
-    ascending = client.get(reverse("programmes:board") + "?sort=nps&order=asc").content.decode()
+    ascending = client.get(reverse("dashboards:board") + "?sort=nps&order=asc").content.decode()
     ascending = ascending.split("<tbody>", 1)[1]
     # Low to high, and a team without figures still last.
     assert ascending.index(">Beta<") < ascending.index(">Alpha<") < ascending.index(">Gamma<")
@@ -342,17 +344,17 @@ def test_management_drills_from_department_to_team(client, org):
     add_responses(org, org.team_a, [10] * 10)
     add_responses(org, org.team_b, [0] * 10)
     client.force_login(org.manager)
-    page = client.get(reverse("feedback:compare")).content.decode()
+    page = client.get(reverse("dashboards:compare")).content.decode()
     # Service = Alpha + Beta: 10 promoters, 10 detractors: NPS 0 over 20 scores.
     service = page.split(">Service</a>", 1)[1].split("</tr>", 1)[0]
     assert "<strong>0</strong>" in service and '<td class="num">20</td>' in service
     assert "Teams without a department" in page  # Gamma
-    drill = client.get(reverse("feedback:compare") + "?department=service").content.decode()
+    drill = client.get(reverse("dashboards:compare") + "?department=service").content.decode()
     assert "Alpha" in drill and "Beta" in drill and "Gamma" not in drill
-    assert reverse("programmes:team_detail", args=["alpha"]) in drill
-    assert client.get(reverse("feedback:compare") + "?department=nope").status_code == 404
+    assert reverse("dashboards:team_detail", args=["alpha"]) in drill
+    assert client.get(reverse("dashboards:compare") + "?department=nope").status_code == 404
     client.force_login(org.lead)
-    assert client.get(reverse("feedback:compare")).status_code == 403
+    assert client.get(reverse("dashboards:compare")).status_code == 403
 
 
 # --- Exports --------------------------------------------------------------------------------------
@@ -371,14 +373,14 @@ def test_comment_export_neutralises_formulas_in_csv_and_xlsx(client, org):
     add_responses(org, org.team_a, [2], comment='=HYPERLINK("http://evil","click")')
     add_responses(org, org.team_a, [9], comment="@SUM(A1)", prefix="b")
     client.force_login(org.employee)
-    url = reverse("feedback:team_export", args=["alpha", "comments", "csv"])
+    url = reverse("dashboards:team_export", args=["alpha", "comments", "csv"])
     text = as_bytes(client.get(url)).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["team", "submitted", "score", "comment"]
     comments = {row[3] for row in rows[1:]}
     assert comments == {'\'=HYPERLINK("http://evil","click")', "'@SUM(A1)"}
 
-    url = reverse("feedback:team_export", args=["alpha", "comments", "xlsx"])
+    url = reverse("dashboards:team_export", args=["alpha", "comments", "xlsx"])
     sheet = load_workbook(io.BytesIO(as_bytes(client.get(url)))).active
     values = list(sheet.iter_rows(min_row=2, values_only=True))
     assert {row[3] for row in values} == comments
@@ -389,29 +391,29 @@ def test_comment_export_neutralises_formulas_in_csv_and_xlsx(client, org):
 def test_kpi_export_has_numbers_and_no_comments(client, org):
     add_responses(org, org.team_a, [0] * 10 + [10] * 2, comment="Private words")
     client.force_login(org.employee)
-    url = reverse("feedback:team_export", args=["alpha", "kpis", "xlsx"]) + "?period=month"
+    url = reverse("dashboards:team_export", args=["alpha", "kpis", "xlsx"]) + "?period=month"
     sheet = load_workbook(io.BytesIO(as_bytes(client.get(url)))).active
     rows = list(sheet.iter_rows(values_only=True))
     header, last = rows[0], rows[-1]
     assert header[:3] == ("team", "period", "period start")
     assert last[header.index("NPS")] == pytest.approx(-66.7)  # a number, not text
     assert len(rows) == 1 + 24  # two years of months
-    board = as_bytes(client.get(reverse("feedback:board_export", args=["csv"]))).decode()
+    board = as_bytes(client.get(reverse("dashboards:board_export", args=["csv"]))).decode()
     assert "Private words" not in board and "Beta" in board and "Acme" in board
 
 
 def test_comment_export_is_for_comment_readers_only(client, org):
-    url = reverse("feedback:team_export", args=["alpha", "comments", "csv"])
+    url = reverse("dashboards:team_export", args=["alpha", "comments", "csv"])
     client.force_login(org.hr)
     assert client.get(url).status_code == 404
     client.force_login(org.employee_b)
     assert client.get(url).status_code == 404
     assert (
-        client.get(reverse("feedback:team_export", args=["alpha", "x", "csv"])).status_code == 404
+        client.get(reverse("dashboards:team_export", args=["alpha", "x", "csv"])).status_code == 404
     )
     client.force_login(org.employee)
     assert (
-        client.get(reverse("feedback:team_export", args=["alpha", "kpis", "pdf"])).status_code
+        client.get(reverse("dashboards:team_export", args=["alpha", "kpis", "pdf"])).status_code
         == 404
     )
 
@@ -470,9 +472,9 @@ def test_no_digest_before_monday_seven_and_bad_opt_out_links(client, org):
     early = dt.datetime(2026, 11, 23, 5, 0, tzinfo=dt.UTC)  # 06:00 in Amsterdam
     assert digest.week_to_send(org.organisation, early) is None
     assert digest.week_to_send(org.organisation, MONDAY_MORNING) == dt.date(2026, 11, 16)
-    assert client.get(reverse("feedback:digest_opt_out", args=["forged"])).status_code == 404
+    assert client.get(reverse("dashboards:digest_opt_out", args=["forged"])).status_code == 404
     token = digest_opt_out_token(org.employee)
-    assert client.get(reverse("feedback:digest_opt_out", args=[token])).status_code == 200
+    assert client.get(reverse("dashboards:digest_opt_out", args=[token])).status_code == 200
 
 
 # --- Small parts ----------------------------------------------------------------------------------
@@ -486,15 +488,15 @@ def test_sparkline_leaves_gaps_for_periods_without_figures():
 
 
 def test_feed_filter_ignores_what_it_does_not_know(org):
-    feed = dashboards.FeedFilter.from_query(
+    chosen = feed.FeedFilter.from_query(
         {"category": "x", "theme": "1; drop", "q": " word ", "before": "x~y"}, []
     )
-    assert feed == dashboards.FeedFilter(q="word")
+    assert chosen == feed.FeedFilter(q="word")
 
 
 def test_people_set_their_digest_and_e_mail_language_themselves(client, org):
     client.force_login(org.employee)
-    url = reverse("programmes:account")
+    url = reverse("organisations:account")
     assert client.get(url).status_code == 200
     assert client.post(url, {"language": "nl"}).status_code == 302  # the box left unticked
     org.employee.refresh_from_db()
@@ -552,7 +554,7 @@ def test_board_shows_each_teams_targets_and_the_api_gives_them(client, org):
     add_target(org, org.team_a, "nps", amount=40)
     add_target(org, None, "error_rate", amount=5)
     client.force_login(org.employee_b)
-    board = client.get(reverse("programmes:board")).content.decode()
+    board = client.get(reverse("dashboards:board")).content.decode()
     alpha = board.split(">Alpha<", 1)[1].split("</tr>", 1)[0]
     assert "NPS 40" in alpha and "target-status" in alpha
     total = board.split("<tfoot>", 1)[1]
@@ -585,7 +587,7 @@ class RefusingBackend:
 
 @pytest.mark.django_db(transaction=True)
 def test_one_refused_answer_does_not_hold_up_the_others(org, settings):
-    from feedback import replies, tasks
+    from dashboards import replies, tasks
 
     settings.EMAIL_BACKEND = "tests.test_feedback_dashboards.RefusingBackend"
     add_responses(org, org.team_a, [3], comment="A", contact_email="refuse@example.com")
@@ -606,7 +608,7 @@ def test_an_answer_sent_twice_is_stored_and_mailed_once(client, org):
     add_responses(org, org.team_a, [3], comment="Call me", contact_email="c@example.com")
     response = org.team_a.responses.get()
     client.force_login(org.lead)
-    url = reverse("feedback:comment_reply", args=[response.pk])
+    url = reverse("dashboards:comment_reply", args=[response.pk])
     form = {"submission": "6f1c1c1e-8a1b-4a55-9d3e-2b8f8d0c0a11", "body": "We call you today."}
     assert client.post(url, form).status_code == 302
     assert client.post(url, form).status_code == 302
@@ -623,7 +625,7 @@ def test_control_characters_never_break_the_excel_export(client, org, post_rows)
     Response = org.team_a.responses.model
     Response.objects.filter(team=org.team_a).update(comment="Old row \x0b from before")
     client.force_login(org.employee)
-    url = reverse("feedback:team_export", args=["alpha", "comments", "xlsx"])
+    url = reverse("dashboards:team_export", args=["alpha", "comments", "xlsx"])
     sheet = load_workbook(io.BytesIO(as_bytes(client.get(url)))).active
     first = next(sheet.iter_rows(min_row=2, values_only=True))
     assert first[3] == "Old row  from before"
@@ -644,14 +646,14 @@ def test_odd_cursors_and_nul_characters_are_ignored_not_errors(client, org, befo
     client.force_login(org.manager)
     assert client.get(f"{team_url()}?before={before}").status_code == 200
     assert htmx(client, f"{team_url()}?before={before}&q=%00", "more-5").status_code == 200
-    export = reverse("feedback:team_export", args=["alpha", "comments", "csv"])
+    export = reverse("dashboards:team_export", args=["alpha", "comments", "csv"])
     assert client.get(f"{export}?before={before}&q=a%00b").status_code == 200
-    assert client.get(reverse("feedback:compare") + "?department=%00").status_code == 404
+    assert client.get(reverse("dashboards:compare") + "?department=%00").status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
 def test_hr_in_a_team_gets_the_digest_figures_but_no_comments(org):
-    from programmes.models import Membership
+    from organisations.models import Membership
 
     Membership.objects.create(team=org.team_a, user=org.hr)
     last_week = MONDAY_MORNING - dt.timedelta(days=3)
@@ -708,8 +710,8 @@ def test_htmx_parts_answer_only_their_part_and_vary_on_it(client, org):
 def test_a_rate_change_is_real_by_the_interval_of_the_difference_not_by_overlap(client, org):
     # 10% of 1,000 then 13% of 1,000: the two intervals overlap (8.3–12.0 and 11.1–15.2), yet
     # the difference's own interval (0.2 to 5.8 points) leaves out zero: a real change.
-    from feedback.models import Rollup
-    from feedback.rollups import local_today
+    from kpis.models import Rollup
+    from organisations.clock import local_today
 
     this_month = local_today(org.organisation).replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
@@ -738,7 +740,7 @@ def test_ideas_are_offered_from_comments_and_targets_to_who_may_propose_them(cli
     page = client.get(team_url()).content.decode()
     assert "Idea from this" in page and "An idea for this target" in page
     # HR sees the team's figures and targets but is not in the team: no idea to propose for it
-    # (visibility.can_propose_idea_for decides, not a role check in the template).
+    # (roles.can_propose_idea_for decides, not a role check in the template).
     client.force_login(org.hr)
     page = client.get(team_url()).content.decode()
     assert "An idea for this target" not in page

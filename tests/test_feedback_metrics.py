@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from feedback import metrics
+from kpis import metrics
 
 
 def test_nps_of_a_hand_worked_example():

@@ -9,16 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback import periods, rollups
-from feedback.models import (
-    DailyCustomers,
-    DirtyMark,
-    Interaction,
-    Response,
-    Rollup,
-    Theme,
-    ThemeRollup,
-)
+from feedback.models import DirtyMark, Interaction, Response, Theme
+from kpis import rollups
+from kpis.models import DailyCustomers, Rollup, ThemeRollup
+from organisations import clock as periods
 
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
 
@@ -118,7 +112,9 @@ def test_recomputing_twice_gives_the_same_rows_and_a_rebuild_too(org, ingest):
     keys = Rollup.objects.values_list("team_id", "kind", "period_start")
     for key in sorted(keys, key=lambda k: (k[0] or 0, rollups.KIND_ORDER[k[1]], k[2])):
         rollups.recompute(org.organisation, *key)
-    rollups.mark_dirty(org.organisation, {(org.team_a.pk, dt.date(2026, 1, 5))}, later_periods=True)
+    DirtyMark.objects.mark(
+        org.organisation, {(org.team_a.pk, dt.date(2026, 1, 5))}, later_periods=True
+    )
     rollups.recompute_dirty(org.organisation)
     rollups.recompute_dirty(org.organisation)
     assert rollup_rows(org.organisation) == first
@@ -265,7 +261,7 @@ def test_kpi_api_reads_the_series_for_a_token_and_a_logged_in_employee(org, inge
         "responses",
         [{"team": "alpha", "score": s, "submitted_at": "2026-02-02 10:00"} for s in (10, 9, 3)],
     )
-    from programmes.models import IntegrationToken
+    from organisations.models import IntegrationToken
 
     raw = IntegrationToken.issue(organisation=org.organisation, name="BI")[1]
     answer = client.get(

@@ -8,12 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from feedback.models import Interaction, Response
-from feedback.synthetic import (
-    generate_interactions,
-    generate_responses,
-    generate_rows,
-    store_generated,
-)
+from kpis.synthetic import generate_interactions, generate_responses, generate_rows, store_generated
 
 
 def test_the_same_seed_gives_the_same_rows_and_stores_them_once(org):

@@ -11,9 +11,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from feedback import rollups
-from feedback.models import DirtyMark, Rollup, SurveyLink
-from feedback.tasks import recompute_rollups, sweep_dirty_rollups
+from feedback.models import DirtyMark, SurveyLink
+from kpis import rollups
+from kpis.models import Rollup
+from kpis.tasks import recompute_rollups, sweep_dirty_rollups
 from tests.conftest import start_worker
 from tests.test_feedback_rollups import rollup_rows
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from feedback import metrics
 from ideas import impact
 from ideas.models import Idea, IdeaStatus
+from kpis import metrics
 from programmes.models import Target
 from tests.test_programme_targets import rollup
 

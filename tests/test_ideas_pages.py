@@ -8,11 +8,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards.management.commands import seed_demo
 from feedback.models import Response, Source
 from ideas.models import Idea, IdeaStatus, IdeaVote
 from levels import coherence
 from levels.models import PlanItem
-from programmes.management.commands import seed_demo
 from tests.factories import UserFactory
 from tests.test_programmes_visibility import add_programme
 
@@ -92,7 +92,7 @@ def test_the_team_page_shows_its_open_ideas_and_the_way_to_propose_one(login, or
         source=Source.FORM,
     )
     add_programme(org)
-    page = login(org.employee).get(reverse("programmes:team_detail", args=["alpha"]))
+    page = login(org.employee).get(reverse("dashboards:team_detail", args=["alpha"]))
     html = page.content.decode()
     assert "Open one" in html and "Done one" not in html and "Beta's" not in html
     assert "/ideas/new/?team=alpha" in html
@@ -147,7 +147,7 @@ def test_the_diagnosis_page_counts_the_ideas_per_level_of_the_programme(login, o
     for number in range(4):
         idea(org, f"context {number}", plan_item=context, level=7)
     idea(org, "declined identity", level=2, status=IdeaStatus.DECLINED)  # does not count
-    page = login(org.employee).get(reverse("programmes:diagnosis", args=[org.programme.pk]))
+    page = login(org.employee).get(reverse("dashboards:diagnosis", args=[org.programme.pk]))
     html = page.content.decode()
     assert "The teams’ ideas are only about context" in html
     assert '<a href="/ideas/?level=7">4</a>' in html

@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import Response, Source
-from ideas import workflow
+from ideas import rules, workflow
 from ideas.models import Idea, IdeaEvent, IdeaStatus, IdeaVote
-from programmes import visibility
 from programmes.models import Target
 from tests.factories import UserFactory
 
@@ -177,7 +176,7 @@ def test_management_sets_who_votes_on_the_settings_page(login, org):
     client = login(org.manager)
     assert (
         "Who votes on ideas"
-        in client.get(reverse("programmes:organisation_settings")).content.decode()
+        in client.get(reverse("organisations:organisation_settings")).content.decode()
     )
     data = {
         "name": "Acme",
@@ -188,16 +187,16 @@ def test_management_sets_who_votes_on_the_settings_page(login, org):
         "contact_retention_days": 90,
         "idea_voting": "organisation",
     }
-    assert client.post(reverse("programmes:organisation_settings"), data).status_code == 302
+    assert client.post(reverse("organisations:organisation_settings"), data).status_code == 302
     org.organisation.refresh_from_db()
     assert org.organisation.idea_voting == "organisation"
-    bad = client.post(reverse("programmes:organisation_settings"), data | {"idea_voting": "all"})
+    bad = client.post(reverse("organisations:organisation_settings"), data | {"idea_voting": "all"})
     assert bad.status_code == 400
 
 
 def test_nobody_votes_on_a_done_or_declined_idea(org):
     proposal = idea(org, status=IdeaStatus.DONE)
-    assert not visibility.can_vote(org.lead, proposal)
+    assert not rules.can_vote(org.lead, proposal)
 
 
 # --- Moving an idea on -------------------------------------------------------------------------

@@ -43,28 +43,28 @@ def test_every_employee_reads_the_programme_its_needs_and_the_plan(login, org, p
     NeedStatement.objects.create(
         programme=programme, need="identity", statement="The service that gets it right", clarity=3
     )
-    page = login(org.employee).get(reverse("programmes:programme")).content.decode()
+    page = login(org.employee).get(reverse("dashboards:programme")).content.decode()
     assert "Error reports from 10% to 5%." in page and "Web shops answer within the hour." in page
     assert "The service that gets it right" in page and "Not stated yet." in page
     assert "Reporting errors is learning" in page
-    assert reverse("programmes:item_edit", args=[plan["values"].pk]) not in page
+    assert reverse("dashboards:item_edit", args=[plan["values"].pk]) not in page
     assert reverse("programmes:programme_edit", args=[programme.pk]) not in page
 
 
 def test_the_ladder_shows_each_items_chain_up_to_the_mission(login, org, programme, plan):
-    page = login(org.employee).get(reverse("programmes:programme")).content.decode()
+    page = login(org.employee).get(reverse("dashboards:programme")).content.decode()
     item = page.split(f'id="item-{plan["values"].pk}"')[1].split("</li>\n")[0]
     assert f'href="#item-{plan["identity"].pk}"' in item
     assert f'href="#item-{plan["mission"].pk}"' in item
 
 
 def test_without_a_programme_management_is_invited_to_start_one(login, org):
-    page = login(org.manager).get(reverse("programmes:programme")).content.decode()
+    page = login(org.manager).get(reverse("dashboards:programme")).content.decode()
     assert "There is no current programme yet" in page
     assert reverse("programmes:programme_create") in page
     assert (
         reverse("programmes:programme_create")
-        not in login(org.employee).get(reverse("programmes:programme")).content.decode()
+        not in login(org.employee).get(reverse("dashboards:programme")).content.decode()
     )
 
 
@@ -116,11 +116,11 @@ def test_only_management_edits_the_programme_needs_and_plan(login, org, programm
         == 403
     )
     assert client.post(reverse("programmes:needs_edit", args=[programme.pk]), {}).status_code == 403
-    create = reverse("programmes:item_create", args=[programme.pk])
+    create = reverse("dashboards:item_create", args=[programme.pk])
     assert client.post(create, {"level": 1, "title": "x", "status": "planned"}).status_code == 403
-    edit = reverse("programmes:item_edit", args=[plan["values"].pk])
+    edit = reverse("dashboards:item_edit", args=[plan["values"].pk])
     assert client.post(edit, {"title": "changed", "status": "done"}).status_code == 403
-    delete = reverse("programmes:item_delete", args=[plan["values"].pk])
+    delete = reverse("dashboards:item_delete", args=[plan["values"].pk])
     assert client.post(delete).status_code == 403
     assert PlanItem.objects.count() == 3
     assert PlanItem.objects.get(pk=plan["values"].pk).title == "Reporting errors is learning"
@@ -151,7 +151,7 @@ def item_data(**extra):
 
 def test_management_adds_an_item_inline_and_gets_the_ladder_back(login, org, programme, plan):
     client = login(org.manager)
-    url = reverse("programmes:item_create", args=[programme.pk])
+    url = reverse("dashboards:item_create", args=[programme.pk])
     form = client.get(url, {"level": 4}, headers={"hx-request": "true"})
     assert form.status_code == 200 and "<html" not in form.content.decode()
     response = client.post(
@@ -169,7 +169,7 @@ def test_management_adds_an_item_inline_and_gets_the_ladder_back(login, org, pro
 
 def test_an_item_must_serve_an_item_exactly_one_level_up(login, org, programme, plan):
     client = login(org.manager)
-    url = reverse("programmes:item_create", args=[programme.pk])
+    url = reverse("dashboards:item_create", args=[programme.pk])
     response = client.post(
         url, item_data(level=4, serves=plan["identity"].pk), headers={"hx-request": "true"}
     )
@@ -189,14 +189,14 @@ def test_an_item_of_another_programme_cannot_be_served(login, org, programme, pl
         starts_on=dt.date(2024, 1, 1),
     )
     foreign = PlanItem.objects.create(programme=other, level=3, title="Old value")
-    url = reverse("programmes:item_create", args=[programme.pk])
+    url = reverse("dashboards:item_create", args=[programme.pk])
     response = login(org.manager).post(url, item_data(level=4, serves=foreign.pk))
     assert response.status_code == 400
 
 
 def test_management_edits_an_item_inline_and_errors_stay_with_the_item(login, org, programme, plan):
     client = login(org.manager)
-    url = reverse("programmes:item_edit", args=[plan["values"].pk])
+    url = reverse("dashboards:item_edit", args=[plan["values"].pk])
     form = client.get(url, headers={"hx-request": "true"}).content.decode()
     assert 'hx-post="' + url in form and "<html" not in form
     bad = client.post(
@@ -216,10 +216,10 @@ def test_management_edits_an_item_inline_and_errors_stay_with_the_item(login, or
 
 def test_deleting_an_item_leaves_what_served_it_serving_nothing(login, org, programme, plan):
     client = login(org.manager)
-    client.post(reverse("programmes:item_delete", args=[plan["identity"].pk]))
+    client.post(reverse("dashboards:item_delete", args=[plan["identity"].pk]))
     plan["values"].refresh_from_db()
     assert plan["values"].serves is None
-    page = client.get(reverse("programmes:diagnosis", args=[programme.pk])).content.decode()
+    page = client.get(reverse("dashboards:diagnosis", args=[programme.pk])).content.decode()
     assert "Identity is worked while" not in page
     assert "Values and beliefs is worked while Identity is still empty" in page
 
@@ -237,7 +237,7 @@ def test_the_diagnosis_shows_findings_with_fixes_and_the_effort_chart(login, org
     )
     page = (
         login(org.employee)
-        .get(reverse("programmes:diagnosis", args=[programme.pk]))
+        .get(reverse("dashboards:diagnosis", args=[programme.pk]))
         .content.decode()
     )
     assert "“Stray value” serves nothing above it" in page
@@ -249,7 +249,7 @@ def test_the_diagnosis_shows_findings_with_fixes_and_the_effort_chart(login, org
 def test_a_coherent_plan_gets_a_clean_diagnosis(login, org, programme, plan):
     page = (
         login(org.manager)
-        .get(reverse("programmes:diagnosis", args=[programme.pk]))
+        .get(reverse("dashboards:diagnosis", args=[programme.pk]))
         .content.decode()
     )
     assert "Nothing to fix" in page
@@ -264,17 +264,17 @@ def test_the_programme_page_takes_the_same_queries_with_a_bigger_plan(
             programme=programme, level=4, title=f"c{index}", serves=plan["values"], owner=org.lead
         )
     with django_assert_max_num_queries(14):
-        assert client.get(reverse("programmes:programme")).status_code == 200
+        assert client.get(reverse("dashboards:programme")).status_code == 200
 
 
 def test_another_organisation_sees_nothing_of_our_programme(login, org, programme, plan):
     client = login(org.other_manager)
-    page = client.get(reverse("programmes:programme")).content.decode()
+    page = client.get(reverse("dashboards:programme")).content.decode()
     assert "Right first time" not in page
     assert (
-        client.get(reverse("programmes:programme_detail", args=[programme.pk])).status_code == 404
+        client.get(reverse("dashboards:programme_detail", args=[programme.pk])).status_code == 404
     )
-    assert client.get(reverse("programmes:item_edit", args=[plan["values"].pk])).status_code == 404
+    assert client.get(reverse("dashboards:item_edit", args=[plan["values"].pk])).status_code == 404
 
 
 # --- Updates ---
@@ -354,11 +354,11 @@ def test_home_page_query_count_does_not_grow_with_updates(
 # --- Both languages ---
 
 PAGES = [
-    ("manager", "programmes:programme", None),
-    ("manager", "programmes:diagnosis", "programme"),
+    ("manager", "dashboards:programme", None),
+    ("manager", "dashboards:diagnosis", "programme"),
     ("manager", "programmes:programme_edit", "programme"),
     ("manager", "programmes:needs_edit", "programme"),
-    ("manager", "programmes:item_edit", "item"),
+    ("manager", "dashboards:item_edit", "item"),
     ("employee", "programmes:targets", None),
     ("lead", "programmes:target_create", None),
     ("manager", "programmes:updates", None),

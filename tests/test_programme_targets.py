@@ -9,11 +9,12 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 
-from feedback import metrics
-from feedback.models import Rollup
+from kpis import metrics
+from kpis.metrics import Metric
+from kpis.models import Rollup
 from programmes import targets
-from programmes.models import GoalKind, Metric, Target
-from programmes.programme_forms import TargetForm
+from programmes.forms import TargetForm
+from programmes.models import GoalKind, Target
 
 TODAY = dt.date(2026, 11, 15)
 
@@ -210,7 +211,7 @@ def test_without_volume_the_hint_cannot_tell(org):
 
 
 def form(org, data, *, teams=None, organisation_allowed=True):
-    from programmes.models import Team
+    from organisations.models import Team
 
     return TargetForm(
         data,
@@ -221,7 +222,7 @@ def form(org, data, *, teams=None, organisation_allowed=True):
 
 
 def last_month():
-    from feedback import periods
+    from organisations import clock as periods
 
     today = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the organisation's day
     return periods.previous_start(periods.period_start(today, "month"), "month")
@@ -416,7 +417,7 @@ def test_the_plan_page_does_not_query_per_linked_target(login, org, django_asser
         item.targets.add(goal)
     client = login(org.employee)
     with django_assert_max_num_queries(14):
-        assert client.get(reverse("programmes:programme")).status_code == 200
+        assert client.get(reverse("dashboards:programme")).status_code == 200
 
 
 def test_a_rate_change_has_newcombes_interval():

@@ -29,7 +29,7 @@ def test_employee_home_shows_own_team_and_colleagues_only(client, org):
     assert "Alpha" in page
     assert org.lead.get_full_name() in page
     assert org.employee_b.get_full_name() not in page
-    assert reverse("programmes:people") not in page  # no People link for employees
+    assert reverse("organisations:people") not in page  # no People link for employees
 
 
 def test_management_home_names_teams_without_a_lead(client, org):
@@ -44,7 +44,7 @@ def test_person_without_organisation_is_told_so(client, db):
     client.force_login(admin)
     response = client.get(reverse("home"))
     assert "You are not part of an organisation" in response.content.decode()
-    assert client.get(reverse("programmes:board")).status_code == 403
+    assert client.get(reverse("dashboards:board")).status_code == 403
 
 
 def test_anonymous_home_redirects_to_login(client, db):
@@ -53,7 +53,7 @@ def test_anonymous_home_redirects_to_login(client, db):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("url_name", ["home", "programmes:board", "programmes:people"])
+@pytest.mark.parametrize("url_name", ["home", "dashboards:board", "organisations:people"])
 def test_pages_use_the_same_number_of_queries_with_more_teams(
     client, org, url_name, django_assert_max_num_queries
 ):
@@ -74,7 +74,7 @@ def test_team_page_query_count_does_not_grow_with_members(
         UserFactory(organisation=org.organisation, teams=[org.team_a])
     client.force_login(org.employee)
     with django_assert_max_num_queries(TEAM_PAGE_QUERIES):
-        assert client.get(reverse("programmes:team_detail", args=["alpha"])).status_code == 200
+        assert client.get(reverse("dashboards:team_detail", args=["alpha"])).status_code == 200
 
 
 def test_management_sets_the_retention_of_contact_emails_and_other_settings(client, org):
@@ -86,14 +86,14 @@ def test_management_sets_the_retention_of_contact_emails_and_other_settings(clie
         "min_group_size": 6,
         "contact_retention_days": 30,
     }
-    assert client.post(reverse("programmes:organisation_settings"), data).status_code == 302
+    assert client.post(reverse("organisations:organisation_settings"), data).status_code == 302
     org.organisation.refresh_from_db()
     assert (org.organisation.contact_retention_days, org.organisation.time_zone) == (
         30,
         "Europe/Brussels",
     )
     bad = client.post(
-        reverse("programmes:organisation_settings"),
+        reverse("organisations:organisation_settings"),
         data | {"contact_retention_days": 0, "time_zone": "Mars/Olympus"},
     )
     assert bad.status_code == 400
@@ -124,7 +124,7 @@ def test_team_page_shows_this_months_figures_from_the_rollups(
         store_responses(org.organisation, rows, source="api")
     client.force_login(org.employee)
     with django_assert_max_num_queries(TEAM_PAGE_QUERIES):
-        page = client.get(reverse("programmes:team_detail", args=["alpha"])).content.decode()
+        page = client.get(reverse("dashboards:team_detail", args=["alpha"])).content.decode()
     assert "This month" in page
     assert "4 scores" in page and "too few to go by" in page
     assert '<p class="tile-value">50</p>' in page  # (3 − 1) / 4 = 50
@@ -132,5 +132,5 @@ def test_team_page_shows_this_months_figures_from_the_rollups(
 
 def test_team_page_without_feedback_says_so(client, org):
     client.force_login(org.employee)
-    page = client.get(reverse("programmes:team_detail", args=["alpha"])).content.decode()
+    page = client.get(reverse("dashboards:team_detail", args=["alpha"])).content.decode()
     assert "No scores yet in this period." in page

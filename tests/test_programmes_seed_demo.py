@@ -7,20 +7,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from dashboards.management.commands import seed_demo
 from feedback.models import Interaction, Response, SurveyLink, Theme
 from levels.models import PlanItem
-from programmes.management.commands import seed_demo
-from programmes.models import (
-    Department,
-    Membership,
-    NeedStatement,
-    Organisation,
-    Programme,
-    Target,
-    Team,
-    Update,
-    User,
-)
+from organisations.models import Department, Membership, Organisation, Team, User
+from programmes.models import NeedStatement, Programme, Target, Update
 
 MODELS = (
     Organisation,
@@ -153,7 +144,7 @@ def test_the_demo_programme_pages_show_the_plan_and_targets_with_figures(db, set
     call_command("seed_demo", stdout=StringIO())
     client = Client(headers={"accept-language": "en"})
     client.post(reverse("login"), {"username": "employee", "password": "demo"})
-    assert "Nieuw ticketsysteem" in client.get(reverse("programmes:programme")).content.decode()
+    assert "Nieuw ticketsysteem" in client.get(reverse("dashboards:programme")).content.decode()
     targets = client.get(reverse("programmes:targets")).content.decode()
     assert "Klantenservice Noord" in targets and "Baseline (" in targets
     assert "De foutmeldingen dalen" in client.get(reverse("home")).content.decode()

@@ -6,12 +6,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from programmes.models import IntegrationToken, hash_token
+from organisations.models import IntegrationToken, hash_token
 
 
 def test_manager_creates_a_token_and_sees_it_once(client, org):
     client.force_login(org.manager)
-    response = client.post(reverse("programmes:token_create"), {"name": "Webshop"})
+    response = client.post(reverse("organisations:token_create"), {"name": "Webshop"})
     assert response.status_code == 200
     raw = response.context["raw_token"]
     assert raw in response.content.decode()
@@ -19,13 +19,13 @@ def test_manager_creates_a_token_and_sees_it_once(client, org):
     token = IntegrationToken.objects.get()
     assert token.organisation == org.organisation and token.created_by == org.manager
     assert token.key_hash == hash_token(raw) and raw not in token.key_hash
-    listing = client.get(reverse("programmes:tokens")).content.decode()
+    listing = client.get(reverse("organisations:tokens")).content.decode()
     assert "Webshop" in listing and raw not in listing
 
 
 def test_a_token_needs_a_name(client, org):
     client.force_login(org.manager)
-    response = client.post(reverse("programmes:token_create"), {"name": "   "})
+    response = client.post(reverse("organisations:token_create"), {"name": "   "})
     assert response.status_code == 400
     assert IntegrationToken.objects.count() == 0
 
@@ -36,7 +36,7 @@ def test_a_token_authenticates_for_its_organisation_until_revoked(client, org):
     assert IntegrationToken.authenticate(raw + "x") is None
     assert IntegrationToken.authenticate("") is None
     client.force_login(org.manager)
-    client.post(reverse("programmes:token_revoke", args=[token.pk]))
+    client.post(reverse("organisations:token_revoke", args=[token.pk]))
     assert IntegrationToken.authenticate(raw) is None
 
 

@@ -8,13 +8,14 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from feedback.dashboard_views import digest_opt_out_token
+from alignment import surveys
+from alignment.models import Value
+from dashboards import replies
+from dashboards.digest import digest_opt_out_token
 from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
 from ideas.models import Idea
-from levels import alignment
-from levels.models import Value
-from programmes import visibility
-from programmes.models import IntegrationToken
+from organisations import roles
+from organisations.models import IntegrationToken
 
 ROLES = ["anonymous", "manager", "hr", "lead", "employee", "employee_b", "other_manager"]
 
@@ -39,9 +40,9 @@ NOT_ORGANISATION_NAMESPACES = ("admin:", "api:")
 LOGIN = 302
 EXPECTED = {
     "home": ("get", lambda o: [], dict.fromkeys(ROLES[1:], 200) | {"anonymous": LOGIN}),
-    "programmes:board": ("get", lambda o: [], dict.fromkeys(ROLES[1:], 200) | {"anonymous": LOGIN}),
+    "dashboards:board": ("get", lambda o: [], dict.fromkeys(ROLES[1:], 200) | {"anonymous": LOGIN}),
     # Own team: members, management and HR. Another team: 404 for employees, as if absent.
-    "programmes:team_detail": (
+    "dashboards:team_detail": (
         "get",
         lambda o: [o.team_a.slug],
         {
@@ -54,7 +55,7 @@ EXPECTED = {
             "other_manager": 404,
         },
     ),
-    "programmes:people": (
+    "organisations:people": (
         "get",
         lambda o: [],
         {
@@ -67,7 +68,7 @@ EXPECTED = {
             "other_manager": 200,
         },
     ),
-    "programmes:tokens": (
+    "organisations:tokens": (
         "get",
         lambda o: [],
         {
@@ -80,7 +81,7 @@ EXPECTED = {
             "other_manager": 200,
         },
     ),
-    "programmes:token_create": (
+    "organisations:token_create": (
         "post",
         lambda o: [],
         {
@@ -93,7 +94,7 @@ EXPECTED = {
             "other_manager": 200,
         },
     ),
-    "programmes:token_revoke": (
+    "organisations:token_revoke": (
         "post",
         lambda o: [o.token.pk],
         {
@@ -122,7 +123,7 @@ TEAM_MANAGERS_POST = {"manager": 302, "lead": 302, "hr": 403, "employee": 403}
 MANAGEMENT = {"manager": 200, "other_manager": 200}
 
 EXPECTED |= {
-    "programmes:organisation_settings": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:organisation_settings": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "feedback:survey": ("get", lambda o: [o.link.token], PUBLIC),
     "feedback:survey_thanks": ("get", lambda o: [o.link.token], PUBLIC),
     # A team's links: its lead and management; HR and members see the team but may not manage.
@@ -166,35 +167,35 @@ EXPECTED |= {
 COMMENT_READERS = {"manager": 200, "lead": 200, "employee": 200}
 EXPECTED |= {
     # Comments are for the team and management: HR and other teams find nothing (404).
-    "feedback:comment_mark": (
+    "dashboards:comment_mark": (
         "post",
         lambda o: [o.response.pk],
         only({"manager": 302, "lead": 302, "employee": 302}, 404),
         {"kind": "read"},
     ),
     # Answering a customer: the team's lead and management only.
-    "feedback:comment_reply": ("get", lambda o: [o.response.pk], only(TEAM_MANAGERS, 404)),
-    "feedback:team_export": (
+    "dashboards:comment_reply": ("get", lambda o: [o.response.pk], only(TEAM_MANAGERS, 404)),
+    "dashboards:team_export": (
         "get",
         lambda o: [o.team_a.slug, "comments", "csv"],
         only(COMMENT_READERS, 404),
     ),
-    "feedback:board_export": ("get", lambda o: ["xlsx"], only({}, 200)),
-    "feedback:compare": ("get", lambda o: [], only(MANAGEMENT, 403)),
-    "programmes:account": ("get", lambda o: [], only({}, 200)),
-    "feedback:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
+    "dashboards:board_export": ("get", lambda o: ["xlsx"], only({}, 200)),
+    "dashboards:compare": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:account": ("get", lambda o: [], only({}, 200)),
+    "dashboards:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
 }
-EXPECTED["feedback:comment_reply"][2].update(hr=404, employee=404)
+EXPECTED["dashboards:comment_reply"][2].update(hr=404, employee=404)
 
 # The change programme: everybody in the organisation reads it; management edits it and
 # publishes updates; management and team leads set targets (leads only their own team's).
 ORGANISATION = {"other_manager": 404}  # another organisation's rows do not exist for them
 TARGET_SETTERS = {"manager": 200, "lead": 200, "other_manager": 200}
 EXPECTED |= {
-    "programmes:programme": ("get", lambda o: [], only({}, 200)),
+    "dashboards:programme": ("get", lambda o: [], only({}, 200)),
     "programmes:programme_create": ("get", lambda o: [], only(MANAGEMENT, 403)),
     # The current programme lives at /programme/, so its own address leads there.
-    "programmes:programme_detail": ("get", lambda o: [o.programme.pk], only(ORGANISATION, 302)),
+    "dashboards:programme_detail": ("get", lambda o: [o.programme.pk], only(ORGANISATION, 302)),
     "programmes:programme_edit": (
         "get",
         lambda o: [o.programme.pk],
@@ -205,20 +206,20 @@ EXPECTED |= {
         lambda o: [o.programme.pk],
         only({"manager": 200} | ORGANISATION, 403),
     ),
-    "programmes:diagnosis": ("get", lambda o: [o.programme.pk], only(ORGANISATION, 200)),
-    "programmes:item_create": (
+    "dashboards:diagnosis": ("get", lambda o: [o.programme.pk], only(ORGANISATION, 200)),
+    "dashboards:item_create": (
         "get",
         lambda o: [o.programme.pk],
         only({"manager": 200} | ORGANISATION, 403),
     ),
     # Without htmx an item's own address leads to its place on the ladder.
-    "programmes:item_detail": ("get", lambda o: [o.item.pk], only(ORGANISATION, 302)),
-    "programmes:item_edit": (
+    "dashboards:item_detail": ("get", lambda o: [o.item.pk], only(ORGANISATION, 302)),
+    "dashboards:item_edit": (
         "get",
         lambda o: [o.item.pk],
         only({"manager": 200} | ORGANISATION, 403),
     ),
-    "programmes:item_delete": (
+    "dashboards:item_delete": (
         "post",
         lambda o: [o.item.pk],
         only({"manager": 302} | ORGANISATION, 403),
@@ -249,24 +250,24 @@ EXPECTED |= {
 # organisation (each sees only the groups allowed), the export for management and HR.
 VALUES_EDIT = {"manager": 200, "hr": 200, "other_manager": 404}
 EXPECTED |= {
-    "levels:alignment_home": ("get", lambda o: [], only({}, 200)),
-    "levels:alignment_values": ("get", lambda o: [], only(MANAGEMENT | {"hr": 200}, 403)),
-    "levels:alignment_value_edit": ("get", lambda o: [o.value.pk], only(VALUES_EDIT, 403)),
-    "levels:alignment_value_delete": (
+    "alignment:home": ("get", lambda o: [], only({}, 200)),
+    "alignment:values": ("get", lambda o: [], only(MANAGEMENT | {"hr": 200}, 403)),
+    "alignment:value_edit": ("get", lambda o: [o.value.pk], only(VALUES_EDIT, 403)),
+    "alignment:value_delete": (
         "post",
         lambda o: [o.value.pk],
         only({"manager": 302, "hr": 302, "other_manager": 404}, 403),
     ),
-    "levels:alignment_survey_create": ("get", lambda o: [], only({"hr": 200}, 403)),
-    "levels:alignment_survey": ("get", lambda o: [o.survey.pk], only({"other_manager": 404}, 200)),
-    "levels:alignment_survey_close": ("post", lambda o: [o.survey.pk], only({"hr": 302}, 403)),
-    "levels:alignment_answer": (
+    "alignment:survey_create": ("get", lambda o: [], only({"hr": 200}, 403)),
+    "alignment:survey": ("get", lambda o: [o.survey.pk], only({"other_manager": 404}, 200)),
+    "alignment:survey_close": ("post", lambda o: [o.survey.pk], only({"hr": 302}, 403)),
+    "alignment:answer": (
         "get",
         lambda o: [o.survey.pk],
         only({"lead": 200, "employee": 200, "employee_b": 200, "other_manager": 404}, 403),
     ),
     # Open survey: no results yet, so management and HR are sent back to the survey page.
-    "levels:alignment_export": (
+    "alignment:export": (
         "get",
         lambda o: [o.survey.pk],
         only({"manager": 302, "hr": 302, "other_manager": 404}, 403),
@@ -385,7 +386,7 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
     org.digest_token = digest_opt_out_token(org.employee)
     add_programme(org)
     org.value = Value.objects.create(organisation=org.organisation, name="Openness")
-    org.survey = alignment.open_survey(
+    org.survey = surveys.open_survey(
         organisation=org.organisation,
         title="Round 1",
         opens_on=timezone.localdate(),
@@ -405,21 +406,21 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
 
 def test_employee_cannot_open_another_teams_page(client, org):
     client.force_login(org.employee)
-    assert client.get(reverse("programmes:team_detail", args=["beta"])).status_code == 404
-    assert client.get(reverse("programmes:team_detail", args=["alpha"])).status_code == 200
+    assert client.get(reverse("dashboards:team_detail", args=["beta"])).status_code == 404
+    assert client.get(reverse("dashboards:team_detail", args=["alpha"])).status_code == 200
 
 
 def test_nobody_sees_another_organisations_team_even_with_the_same_slug(client, org):
     client.force_login(org.manager)
-    url = reverse("programmes:team_detail", args=[org.other_team.slug])
+    url = reverse("dashboards:team_detail", args=[org.other_team.slug])
     assert client.get(url).status_code == 404
-    board = client.get(reverse("programmes:board")).content.decode()
+    board = client.get(reverse("dashboards:board")).content.decode()
     assert "Elsewhere" not in board and "Alpha" in board
 
 
 def test_people_page_lists_only_own_organisation(client, org):
     client.force_login(org.hr)
-    page = client.get(reverse("programmes:people")).content.decode()
+    page = client.get(reverse("organisations:people")).content.decode()
     assert org.employee_b.get_full_name() in page
     assert org.other_employee.get_full_name() not in page
 
@@ -427,30 +428,30 @@ def test_people_page_lists_only_own_organisation(client, org):
 def test_manager_cannot_revoke_another_organisations_token(client, org):
     foreign, _ = IntegrationToken.issue(organisation=org.other, name="Theirs")
     client.force_login(org.manager)
-    response = client.post(reverse("programmes:token_revoke", args=[foreign.pk]))
+    response = client.post(reverse("organisations:token_revoke", args=[foreign.pk]))
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.is_active
 
 
 def test_comments_are_for_the_team_and_management_not_hr(org):
-    assert visibility.can_see_team_comments(org.employee, org.team_a)
-    assert visibility.can_see_team_comments(org.manager, org.team_b)
-    assert not visibility.can_see_team_comments(org.employee, org.team_b)
-    assert not visibility.can_see_team_comments(org.hr, org.team_a)
-    assert not visibility.can_see_team_comments(org.other_manager, org.team_a)
+    assert roles.can_see_team_comments(org.employee, org.team_a)
+    assert roles.can_see_team_comments(org.manager, org.team_b)
+    assert not roles.can_see_team_comments(org.employee, org.team_b)
+    assert not roles.can_see_team_comments(org.hr, org.team_a)
+    assert not roles.can_see_team_comments(org.other_manager, org.team_a)
 
 
 def test_team_lead_manages_only_the_team_they_lead(org):
-    assert visibility.can_manage_team(org.lead, org.team_a)
-    assert not visibility.can_manage_team(org.lead, org.team_b)
-    assert not visibility.can_manage_team(org.employee, org.team_a)
-    assert visibility.can_manage_team(org.manager, org.team_c)
-    assert not visibility.can_manage_team(org.other_manager, org.team_a)
+    assert roles.can_manage_team(org.lead, org.team_a)
+    assert not roles.can_manage_team(org.lead, org.team_b)
+    assert not roles.can_manage_team(org.employee, org.team_a)
+    assert roles.can_manage_team(org.manager, org.team_c)
+    assert not roles.can_manage_team(org.other_manager, org.team_a)
 
 
 def test_employees_see_only_colleagues_of_their_own_teams(org):
-    seen = set(visibility.people_visible_to(org.employee))
+    seen = set(roles.people_visible_to(org.employee))
     assert org.lead in seen and org.employee in seen
     assert org.employee_b not in seen and org.manager not in seen
 
@@ -459,22 +460,22 @@ def test_anonymous_sees_nothing(org):
     from django.contrib.auth.models import AnonymousUser
 
     nobody = AnonymousUser()
-    assert not visibility.teams_visible_to(nobody).exists()
-    assert not visibility.people_visible_to(nobody).exists()
-    assert not visibility.tokens_visible_to(nobody).exists()
+    assert not roles.teams_visible_to(nobody).exists()
+    assert not roles.people_visible_to(nobody).exists()
+    assert not roles.tokens_visible_to(nobody).exists()
 
 
 def test_a_person_moved_to_another_organisation_sees_nothing_of_the_old_one(client, org):
     org.lead.organisation = org.other
     org.lead.save()
-    assert not visibility.own_teams(org.lead).exists()
-    assert visibility.home_role(org.lead) == visibility.HOME_EMPLOYEE
+    assert not roles.own_teams(org.lead).exists()
+    assert roles.home_role(org.lead) == roles.HOME_EMPLOYEE
     client.force_login(org.lead)
     page = client.get(reverse("home")).content.decode()
     assert "Alpha" not in page and org.employee.get_full_name() not in page
 
 
-@pytest.mark.parametrize("url_name", ["home", "programmes:people", "programmes:tokens"])
+@pytest.mark.parametrize("url_name", ["home", "organisations:people", "organisations:tokens"])
 def test_another_organisations_manager_sees_none_of_our_names(client, org, url_name):
     IntegrationToken.issue(organisation=org.organisation, name="Acme CRM link")
     client.force_login(org.other_manager)
@@ -485,12 +486,12 @@ def test_another_organisations_manager_sees_none_of_our_names(client, org, url_n
 
 def test_a_token_created_by_another_organisations_manager_is_theirs(client, org):
     client.force_login(org.other_manager)
-    client.post(reverse("programmes:token_create"), {"name": "Theirs"})
+    client.post(reverse("organisations:token_create"), {"name": "Theirs"})
     assert IntegrationToken.objects.get(name="Theirs").organisation == org.other
 
 
 def test_membership_form_with_a_missing_person_is_a_form_error_not_a_crash(org):
-    from programmes.models import Membership
+    from organisations.models import Membership
 
     Membership(team=org.team_a, is_lead=True).clean()  # no exception
 
@@ -508,7 +509,7 @@ def test_contact_emails_are_for_the_team_lead_and_management_only(org):
         source="form",
         contact_email="klant@example.org",
     )
-    assert visibility.can_see_contact_email(org.lead, answer)
-    assert visibility.can_see_contact_email(org.manager, answer)
+    assert replies.can_see_contact_email(org.lead, answer)
+    assert replies.can_see_contact_email(org.manager, answer)
     for person in (org.employee, org.hr, org.employee_b, org.other_manager):
-        assert not visibility.can_see_contact_email(person, answer), person
+        assert not replies.can_see_contact_email(person, answer), person

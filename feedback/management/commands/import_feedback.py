@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from feedback.imports import import_file
-from programmes.models import Organisation
+from organisations.models import Organisation
 
 
 class Command(BaseCommand):

@@ -1,0 +1,116 @@
+"""The API's reading side (django-ninja, mounted at /api/v1/ by ``config/api.py``): the KPI
+series of a team or the organisation with their intervals, and the targets with their progress,
+for an integration token or a logged-in person of the organisation."""
+
+from datetime import date
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema, Status
+
+from kpis import read
+from organisations.api import ErrorOut, IntegrationTokenAuth, OrganisationMemberAuth
+from programmes.targets import progress as target_progress
+
+router = Router(tags=["figures"])
+
+
+class FigureOut(Schema):
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+
+
+class ChangeOut(Schema):
+    delta: float
+    low: float
+    high: float
+    significant: bool
+
+
+class PeriodOut(Schema):
+    period_start: date
+    label: str
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    comments: int
+    interactions: int
+    errors: int
+    customers: int
+    returning_customers: int
+    nps: FigureOut
+    nps_change: ChangeOut | None = Field(
+        description="Against the period before, with its 95% interval."
+    )
+    error_rate: FigureOut
+    error_rate_change: ChangeOut | None = Field(
+        description="Against the period before, in percentage points, with its 95% interval."
+    )
+    returning_rate: FigureOut
+    returning_rate_change: ChangeOut | None = Field(
+        description="Against the period before, in percentage points, with its 95% interval."
+    )
+
+
+class TargetFigureOut(Schema):
+    period_start: date
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    too_few: bool
+
+
+class TargetOut(Schema):
+    id: int
+    team: str | None
+    metric: str = Field(description="nps, error_rate or returning_rate")
+    period: str
+    what_for: str
+    baseline: TargetFigureOut
+    goal: float | None
+    goal_label: str
+    due_on: date
+    current: TargetFigureOut
+    change: ChangeOut | None = Field(description="Since the baseline, with its 95% interval.")
+    progress: float | None = Field(description="0 at the baseline, 1 at the goal.")
+    expected_progress: float = Field(description="The share of the time that has passed.")
+    status: str = Field(description="on_track, at_risk, achieved, missed or no_data")
+
+
+class KpisOut(Schema):
+    team: str | None = Field(description="The team's slug; null for the whole organisation.")
+    period: str
+    series: list[PeriodOut]
+    targets: list[TargetOut] = Field(description="The scope's targets and their progress.")
+
+
+@router.get(
+    "/kpis",
+    operation_id="feedback_api_get_kpis",
+    auth=[IntegrationTokenAuth(), OrganisationMemberAuth()],
+    response={200: KpisOut, 404: ErrorOut},
+    summary="KPI series of a team or the whole organisation, with 95% intervals",
+)
+def get_kpis(
+    request,
+    team: str | None = None,
+    period: Literal["day", "week", "month", "quarter"] = "month",
+    last: int = Query(
+        12, ge=1, le=400, description="How many periods, ending with the current one."
+    ),
+):
+    found = None
+    if team:
+        found = request.organisation.teams.filter(slug=team).first()
+        if found is None:
+            return Status(404, {"detail": f"No team with slug “{team}”."})
+    entries = read.series(request.organisation, team=found, kind=period, last=last)
+    targets = [row.as_json() for row in target_progress(request.organisation, found)]
+    return Status(
+        200, {"team": team or None, "period": period, "series": entries, "targets": targets}
+    )

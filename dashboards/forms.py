@@ -1,0 +1,26 @@
+"""Forms of the dashboards: a team lead's answer to a customer."""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ReplyForm(forms.Form):
+    # A new id each time the form is shown: sending the same form twice answers once.
+    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    body = forms.CharField(
+        label=_("Your answer"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_(
+            "Mailed to the customer in the language they answered in, signed with your name. "
+            "It is kept with the comment, so your team sees the loop closed."
+        ),
+    )
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if len(body) < 10:
+            raise forms.ValidationError(_("Write a few words at least."))
+        return body

@@ -1,0 +1,23 @@
+"""Celery tasks of the dashboards: the weekly digest and answers to customers."""
+
+from celery import shared_task
+
+from dashboards import digest, replies
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    return digest.send_all()
+
+
+@shared_task(acks_late=True)
+def send_reply(reply_id: int) -> bool:
+    """Mail a lead's answer to the customer, once: the row is locked and marked sent in the
+    same transaction."""
+    return replies.send(reply_id)
+
+
+@shared_task
+def send_pending_replies() -> int:
+    """Beat's safety net: answers whose task was lost (Redis down, worker killed)."""
+    return replies.send_pending()

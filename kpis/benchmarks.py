@@ -1,0 +1,231 @@
+"""Benchmarks for ``manage.py bench``: each figure beside a baseline measured in the same run.
+
+Needs PostgreSQL (the baselines are bare ``COPY`` and SQL). Works in an organisation of its
+own (slug ``bench``) and removes its rows afterwards.
+"""
+
+import csv
+import io
+import tempfile
+import time
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+from config.celery import app as celery_app
+from feedback.imports import import_file
+from feedback.models import Interaction, Response
+from kpis.models import DailyCustomers, Rollup, ThemeRollup
+from kpis.synthetic import chunks, generate_interactions, generate_responses, generate_rows
+from organisations.models import Organisation, Team
+
+BENCH_SLUG = "bench"
+TEAMS = ["north", "south", "east", "west", "web"]
+
+
+def bench_organisation():
+    organisation, _ = Organisation.objects.get_or_create(
+        slug=BENCH_SLUG, defaults={"name": "Benchmark"}
+    )
+    for slug in TEAMS:
+        Team.objects.get_or_create(organisation=organisation, slug=slug, defaults={"name": slug})
+    return organisation
+
+
+def clear(organisation):
+    """Remove the benchmark's rows: raw rows, and the rollups made of them."""
+    for model in (Rollup, ThemeRollup, DailyCustomers):
+        model.objects.filter(organisation=organisation).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM feedback_response_themes WHERE response_id IN "
+            "(SELECT id FROM feedback_response WHERE organisation_id = %s)",
+            [organisation.pk],
+        )
+        cursor.execute(
+            "DELETE FROM feedback_response WHERE organisation_id = %s", [organisation.pk]
+        )
+        cursor.execute(
+            "DELETE FROM feedback_interaction WHERE organisation_id = %s", [organisation.pk]
+        )
+        if connection.get_autocommit():
+            # Give the space back for the next run: measuring against a table bloated by the
+            # last benchmark's million dead rows would make ingest look slower than it is.
+            for table in ("feedback_response_themes", "feedback_response", "feedback_interaction"):
+                cursor.execute(f"VACUUM {table}")
+
+
+@contextmanager
+def tasks_sent_not_run():
+    """Without Redis, tasks run in-process; a benchmark of ingest should not wait for them."""
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def as_csv(rows, columns) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+INGEST_CHUNK = 100_000  # rows per imported file: a big import, in bounded memory
+
+
+def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
+    """Import ``responses`` rows from CSV files (parse, validate, hash, redact, tag, COPY)
+    beside a bare COPY of the very rows it stored, into a table shaped like the real one.
+
+    Rows are generated and imported a file of INGEST_CHUNK rows at a time, so ten million
+    fit in memory; only the imports are timed, not making the files."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the benchmarks need PostgreSQL (set DATABASE_URL)")
+    organisation = bench_organisation()
+    clear(organisation)
+    rows = generate_responses(
+        organisation, responses=responses, interactions=0, days=365, seed=seed
+    )
+    ingest_seconds = 0.0
+    with tasks_sent_not_run():  # ingest only: aggregation is a worker's job, measured apart
+        for chunk in chunks(rows, INGEST_CHUNK):
+            data = as_csv(chunk, list(chunk[0]))
+            started = time.perf_counter()
+            outcome = import_file(organisation, "responses", data, "bench.csv")
+            ingest_seconds += time.perf_counter() - started
+            if not outcome.ok:
+                raise RuntimeError(f"the benchmark import failed: {outcome.errors[:3]}")
+
+    table = Response._meta.db_table
+    # The stored rows go through a file rather than memory: ten million would not fit.
+    with tempfile.TemporaryFile() as stored, connection.cursor() as cursor:
+        query = (
+            f"COPY (SELECT * FROM {table} WHERE organisation_id = {organisation.pk:d}) TO STDOUT"  # noqa: S608 - our table, an integer
+        )
+        with cursor.copy(query) as copy:
+            for block in copy:
+                stored.write(block)
+        # The same table: columns, defaults, indexes, constraints and foreign keys (LIKE does
+        # not copy foreign keys, and their checks are part of what any insert costs).
+        cursor.execute(f"CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)")
+        for column, target in [
+            ("organisation_id", "programmes_organisation"),
+            ("team_id", "programmes_team"),
+            ("survey_link_id", "feedback_surveylink"),
+        ]:
+            cursor.execute(
+                f"ALTER TABLE bench_copy ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+        try:
+            stored.seek(0)
+            started = time.perf_counter()
+            with transaction.atomic(), cursor.copy("COPY bench_copy FROM STDIN") as copy:
+                # the commit is counted, as in ingest
+                while block := stored.read(1 << 20):
+                    copy.write(block)
+            copy_seconds = time.perf_counter() - started
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS bench_copy")
+            if not keep:
+                clear(organisation)
+    return {
+        "rows": responses,
+        "ingest_seconds": round(ingest_seconds, 3),
+        "ingest_rows_per_second": round(responses / ingest_seconds),
+        "copy_seconds": round(copy_seconds, 3),
+        "copy_rows_per_second": round(responses / copy_seconds),
+        "speed_ratio_to_copy": round(copy_seconds / ingest_seconds, 3),
+        "target": "speed_ratio_to_copy >= 0.5",
+    }
+
+
+BARE_GROUP_BY = """
+SELECT team_id, (moment AT TIME ZONE %(tz)s)::date, count(*), count(score),
+       count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score <= 6)
+FROM (SELECT team_id, score, submitted_at AS moment FROM feedback_response
+      WHERE organisation_id = %(org)s) raw
+GROUP BY 1, 2
+"""
+BARE_GROUP_BY_INTERACTIONS = """
+SELECT team_id, (occurred_at AT TIME ZONE %(tz)s)::date, count(*),
+       count(*) FILTER (WHERE is_error), count(DISTINCT customer_hash)
+FROM feedback_interaction WHERE organisation_id = %(org)s
+GROUP BY 1, 2
+"""
+
+
+def bench_rollups(interactions: int, seed: int = 12) -> dict:
+    """With the responses of ``bench_ingest(keep=True)`` in place, plus ``interactions``
+    (streamed through the bulk ingest path): a full rebuild beside one bare GROUP BY per raw
+    table over the same rows, and the time a worker needs to bring the rollups up to date
+    after one new response, and after one new interaction."""
+    from kpis.synthetic import store_generated
+
+    organisation = bench_organisation()
+    rows = generate_interactions(
+        organisation, responses=0, interactions=interactions, days=365, seed=seed
+    )
+    with tasks_sent_not_run():
+        store_generated(organisation, "interactions", rows)
+    try:
+        return measure_rollups(organisation)
+    finally:
+        clear(organisation)
+
+
+def measure_rollups(organisation, seed: int = 12) -> dict:
+    """With the organisation's rows in place: a full rebuild beside one bare GROUP BY per raw
+    table over the same rows, then the incremental update after one new response and after
+    one new interaction (each of which stays behind)."""
+    from kpis import rollups
+    from kpis.synthetic import store_generated
+
+    params = {"org": organisation.pk, "tz": organisation.time_zone}
+    with connection.cursor() as cursor:
+        # Fresh statistics for both, as a database that has been running a while has.
+        cursor.execute("ANALYZE feedback_response")
+        cursor.execute("ANALYZE feedback_interaction")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(BARE_GROUP_BY, params)
+        cursor.fetchall()
+        cursor.execute(BARE_GROUP_BY_INTERACTIONS, params)
+        cursor.fetchall()
+    group_by_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    written = rollups.rebuild(organisation)
+    rebuild_seconds = time.perf_counter() - started
+
+    incremental = {}
+    for kind in ("responses", "interactions"):
+        one = generate_rows(
+            organisation,
+            responses=int(kind == "responses"),
+            interactions=int(kind == "interactions"),
+            days=1,
+            seed=seed + 1,
+        )
+        with tasks_sent_not_run():
+            store_generated(organisation, kind, one[0] or one[1])
+        started = time.perf_counter()
+        rollups.recompute_dirty(organisation)
+        incremental[kind] = time.perf_counter() - started
+    responses = Response.objects.filter(organisation=organisation).count()
+    interactions = Interaction.objects.filter(organisation=organisation).count()
+    return {
+        "responses": responses,
+        "interactions": interactions,
+        "rollup_rows": written,
+        "group_by_seconds": round(group_by_seconds, 3),
+        "rebuild_seconds": round(rebuild_seconds, 3),
+        "rebuild_ratio_to_group_by": round(rebuild_seconds / group_by_seconds, 2),
+        "rebuild_target": "rebuild_ratio_to_group_by <= 1.5",
+        "incremental_seconds_after_one_response": round(incremental["responses"], 3),
+        "incremental_seconds_after_one_interaction": round(incremental["interactions"], 3),
+    }

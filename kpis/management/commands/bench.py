@@ -1,0 +1,52 @@
+"""``manage.py bench [--responses N] [--json]``: the benchmark suite (DESIGN.md, Performance)."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kpis.benchmarks import bench_ingest, bench_rollups
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks on PostgreSQL; each figure beside its baseline from the same run."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--responses", type=int, default=100_000)
+        parser.add_argument(
+            "--interactions", type=int, help="For the rollup benchmark (default: 2 per response)."
+        )
+        parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+
+    def handle(self, *args, responses, **options):
+        interactions = options["interactions"] or 2 * responses
+        try:
+            results = {"ingest": bench_ingest(responses, keep=True)}
+            results["rollups"] = bench_rollups(interactions)
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        if options["json"]:
+            self.stdout.write(_dumps(results))
+            return
+        ingest = results["ingest"]
+        self.stdout.write(
+            f"Ingest of {ingest['rows']:,} responses from CSV: {ingest['ingest_seconds']} s "
+            f"({ingest['ingest_rows_per_second']:,} rows/s)\n"
+            f"Bare COPY of the same rows:       {ingest['copy_seconds']} s "
+            f"({ingest['copy_rows_per_second']:,} rows/s)\n"
+            f"Speed ratio to COPY: {ingest['speed_ratio_to_copy']} (target ≥ 0.5)"
+        )
+        built = results["rollups"]
+        self.stdout.write(
+            f"Rollup rebuild over {built['responses']:,} responses and "
+            f"{built['interactions']:,} interactions: {built['rebuild_seconds']} s "
+            f"({built['rollup_rows']:,} rows)\n"
+            f"Bare GROUP BY over the same rows: {built['group_by_seconds']} s\n"
+            f"Rebuild ratio to GROUP BY: {built['rebuild_ratio_to_group_by']} (target ≤ 1.5)\n"
+            f"Rollups up to date after one new response: "
+            f"{built['incremental_seconds_after_one_response']} s, "
+            f"after one new interaction: {built['incremental_seconds_after_one_interaction']} s"
+        )
+
+
+def _dumps(results) -> str:
+    return json.dumps(results, indent=2)

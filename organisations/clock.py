@@ -1,0 +1,82 @@
+"""The organisation's clock: reporting periods (day, ISO week, month, quarter) in its time zone,
+its local days, and today where it is."""
+
+import datetime as dt
+import zoneinfo
+
+from django.utils import timezone
+
+DAY, WEEK, MONTH, QUARTER = "day", "week", "month", "quarter"
+KINDS = (DAY, WEEK, MONTH, QUARTER)
+
+
+def period_start(day: dt.date, kind: str) -> dt.date:
+    """The first day of the period of ``kind`` that contains ``day`` (weeks start on Monday)."""
+    if kind == DAY:
+        return day
+    if kind == WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if kind == MONTH:
+        return day.replace(day=1)
+    if kind == QUARTER:
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def next_start(start: dt.date, kind: str) -> dt.date:
+    if kind == DAY:
+        return start + dt.timedelta(days=1)
+    if kind == WEEK:
+        return start + dt.timedelta(days=7)
+    months = 1 if kind == MONTH else 3
+    month = start.month - 1 + months
+    return dt.date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def previous_start(start: dt.date, kind: str) -> dt.date:
+    return period_start(start - dt.timedelta(days=1), kind)
+
+
+def bounds(start: dt.date, kind: str, zone) -> tuple[dt.datetime, dt.datetime]:
+    """The period as [from, until) aware datetimes: local midnights, whatever the DST shift."""
+    end = next_start(start, kind)
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=zone),
+        dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
+
+
+def starts_between(first: dt.date, last: dt.date, kind: str) -> list[dt.date]:
+    """Starts of every period of ``kind`` that overlaps the days first..last."""
+    start, starts = period_start(first, kind), []
+    while start <= last:
+        starts.append(start)
+        start = next_start(start, kind)
+    return starts
+
+
+def label(start: dt.date, kind: str) -> str:
+    if kind == DAY:
+        return start.isoformat()
+    if kind == WEEK:
+        year, week, _weekday = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if kind == MONTH:
+        return f"{start:%Y-%m}"
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def local_day(time_zone: str):
+    """A function giving the local date of an aware moment in ``time_zone``."""
+    zone = zoneinfo.ZoneInfo(time_zone)
+
+    def day(moment: dt.datetime) -> dt.date:
+        # Most times arrive without an offset and so already on the organisation's clock.
+        return moment.date() if moment.tzinfo is zone else moment.astimezone(zone).date()
+
+    return day
+
+
+def local_today(organisation) -> dt.date:
+    """Today where the organisation is."""
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(organisation.time_zone)).date()

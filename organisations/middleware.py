@@ -1,0 +1,39 @@
+"""Dates and times on pages in the organisation's own time zone."""
+
+import zoneinfo
+
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from organisations import roles
+
+
+class OrganisationTimeZoneMiddleware:
+    """Activates the logged-in person's organisation's time zone for the request, so that a
+    comment's time on a page agrees with its period in the figures and with the exports."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        organisation = roles.organisation_of(request.user)
+        if organisation is not None:
+            timezone.activate(zoneinfo.ZoneInfo(organisation.time_zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+class HtmxVaryMiddleware:
+    """Pages answer an htmx request with only a part of themselves, at the same address: every
+    answer says it varies on the htmx headers, so no cache hands a fragment to a full load
+    (or the other way round). One rule here rather than in each view that has parts."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response

@@ -1,0 +1,156 @@
+"""Pages about the organisation and its people: people, integration tokens, the organisation's
+settings, a person's own settings, logging in and the language switch."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import set_language as django_set_language
+from django_ratelimit.decorators import ratelimit
+
+from organisations import login_throttling, roles
+from organisations.forms import (
+    AccountForm,
+    IntegrationTokenForm,
+    OrganisationSettingsForm,
+    PasswordResetForm,
+)
+from organisations.models import IntegrationToken, Membership, User
+
+
+@require_safe
+@login_required
+@roles.allowed_if(roles.can_manage_people)
+def people(request):
+    people = (
+        roles.people_visible_to(request.user)
+        .with_lead_flag()
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("team"))
+        )
+        .order_by("first_name", "last_name", "username")
+    )
+    return render(request, "organisations/people.html", {"people": people})
+
+
+@require_safe
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def tokens(request):
+    return render(
+        request,
+        "organisations/tokens.html",
+        {
+            "tokens": roles.tokens_visible_to(request.user).select_related("created_by"),
+            "form": IntegrationTokenForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def token_create(request):
+    form = IntegrationTokenForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "organisations/tokens.html",
+            {"tokens": roles.tokens_visible_to(request.user), "form": form},
+            status=400,
+        )
+    token, raw = IntegrationToken.issue(
+        organisation=request.user.organisation,
+        name=form.cleaned_data["name"],
+        created_by=request.user,
+    )
+    # Shown once, on this response only; never stored or put in a message that could linger.
+    response = render(
+        request, "organisations/token_created.html", {"token": token, "raw_token": raw}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def token_revoke(request, pk):
+    token = get_object_or_404(roles.tokens_visible_to(request.user), pk=pk)
+    token.revoke()
+    messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("organisations:tokens")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@roles.allowed_if(roles.can_manage_programme)
+def organisation_settings(request):
+    organisation = request.user.organisation
+    form = OrganisationSettingsForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The settings are saved."))
+        return redirect("organisations:organisation_settings")
+    return render(
+        request,
+        "organisations/organisation_settings.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if login_throttling.address_is_throttled(request):
+            return render(request, "registration/locked_out.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@method_decorator(
+    ratelimit(key="ip", rate=lambda _g, _r: settings.PASSWORD_RESETS_PER_ADDRESS, method="POST"),
+    name="post",
+)
+@method_decorator(
+    ratelimit(
+        key=lambda _g, request: request.POST.get("email", "").strip().casefold(),
+        rate=lambda _g, _r: settings.PASSWORD_RESETS_PER_EMAIL,
+        method="POST",
+    ),
+    name="post",
+)
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+
+
+def too_many_requests(request, exception):
+    return render(request, "429.html", status=429)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def account(request):
+    """A person's own settings: the language of their e-mails and the weekly digest."""
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings are saved."))
+        return redirect("organisations:account")
+    return render(request, "organisations/account.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, also remembered on the person for e-mails they receive."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(User._meta.get_field("language").choices):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response
