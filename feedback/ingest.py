@@ -91,12 +91,14 @@ NULL = "\\N"
 def _response_line(record) -> str:
     """One response in COPY's text format, written out field by field (the hot path of bulk
     ingest: much faster than formatting value by value)."""
-    (org, team, score, comment, ref, when, external_id, source, link, language, email, now) = record
+    (org, team, score, comment, ref, when, day, external_id, source, link, language, email, now) = (
+        record
+    )
     score = NULL if score is None else score
     external_id = NULL if external_id is None else _escape(external_id)
     link = NULL if link is None else link
     return (
-        f"{org}\t{team}\t{score}\t{_escape(comment)}\t{ref}\t{when.isoformat()}\t"
+        f"{org}\t{team}\t{score}\t{_escape(comment)}\t{ref}\t{when.isoformat()}\t{day}\t"
         f"{external_id}\t{source}\t{link}\t{_escape(language)}\t{_escape(email)}\t{now}"
     )
 
@@ -139,6 +141,7 @@ RESPONSE_FIELDS = [
     "comment",
     "customer_hash",
     "submitted_at",
+    "local_day",
     "external_id",
     "source",
     "survey_link_id",
@@ -176,6 +179,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     day = clock.local_day(organisation.time_zone)
     records = []
     for row in fresh:
+        local_day = day(row["submitted_at"])
         records.append(
             (
                 organisation.pk,
@@ -184,6 +188,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
                 row["comment"],
                 row["customer_hash"],
                 row["submitted_at"],
+                local_day,
                 row["external_id"],
                 source,
                 row.get("survey_link_id"),
@@ -192,7 +197,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
                 now,
             )
         )
-        result.touched.add((row["team_id"], day(row["submitted_at"])))
+        result.touched.add((row["team_id"], local_day))
     themes = [matcher.match(row["comment"]) for row in fresh]
     through = Response.themes.through
     if connection.vendor == "postgresql":
@@ -238,6 +243,7 @@ INTERACTION_FIELDS = [
     "team_id",
     "customer_hash",
     "occurred_at",
+    "local_day",
     "is_error",
     "note",
     "external_id",
@@ -253,12 +259,14 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
     fresh = _new_rows(Interaction, organisation, rows)
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     now = timezone.now()
+    day = clock.local_day(organisation.time_zone)
     records = [
         (
             organisation.pk,
             row["team_id"],
             row["customer_hash"],
             row["occurred_at"],
+            day(row["occurred_at"]),
             row["is_error"],
             row.get("note", ""),
             row["external_id"],
@@ -268,8 +276,7 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
         )
         for row in fresh
     ]
-    day = clock.local_day(organisation.time_zone)
-    result.touched = {(row["team_id"], day(row["occurred_at"])) for row in fresh}
+    result.touched = {(record[1], record[4]) for record in records}
     if connection.vendor == "postgresql":
         _copy(Interaction._meta.db_table, INTERACTION_FIELDS, records)
     else:

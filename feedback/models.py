@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations import roles
+from organisations import clock, roles
 from organisations.models import Organisation, Team
 
 
@@ -147,6 +147,9 @@ class Response(models.Model):
     comment = models.TextField(_("comment"), blank=True)  # redacted before it is stored
     customer_hash = models.CharField(max_length=64, blank=True)
     submitted_at = models.DateTimeField(_("submitted"))
+    # The organisation's calendar day of ``submitted_at``, fixed when the row is stored (and
+    # restamped when the organisation changes its time zone): the KPI engine counts by it.
+    local_day = models.DateField()
     # NULL, not "", when absent: the unique constraint applies only to given ids.
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -175,11 +178,16 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["team", "submitted_at"], name="response_team_time"),
-            models.Index(fields=["organisation", "submitted_at"], name="response_org_time"),
+            models.Index(fields=["team", "local_day"], name="response_team_day"),
         ]
 
     def __str__(self):
         return f"{self.team} · {self.score} · {self.submitted_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self.local_day is None:  # bulk ingest sets it; one row saved by hand gets it here
+            self.local_day = clock.local_day(self.organisation.time_zone)(self.submitted_at)
+        super().save(*args, **kwargs)
 
 
 class Interaction(models.Model):
@@ -189,6 +197,7 @@ class Interaction(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="interactions")
     customer_hash = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField(_("when"))
+    local_day = models.DateField()  # as Response.local_day
     is_error = models.BooleanField(_("went wrong"), default=False)
     note = models.TextField(_("note"), blank=True)  # redacted, like comments
     # NULL, not "", when absent: the unique constraint applies only to given ids.
@@ -210,19 +219,21 @@ class Interaction(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["team", "occurred_at"], name="interaction_team_time"),
-            models.Index(fields=["organisation", "occurred_at"], name="interaction_org_time"),
-            # "Served before this period began?" for returning customers, per team and overall.
+            models.Index(fields=["team", "local_day"], name="interaction_team_day"),
+            models.Index(fields=["organisation", "local_day"], name="interaction_org_day"),
+            # A customer's earlier and later visits, for returning customers.
             models.Index(
-                fields=["organisation", "customer_hash", "occurred_at"], name="interaction_customer"
-            ),
-            models.Index(
-                fields=["team", "customer_hash", "occurred_at"], name="interaction_team_customer"
+                fields=["organisation", "customer_hash", "local_day"], name="interaction_customer"
             ),
         ]
 
     def __str__(self):
         return f"{self.team} · {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.local_day is None:
+            self.local_day = clock.local_day(self.organisation.time_zone)(self.occurred_at)
+        super().save(*args, **kwargs)
 
 
 class ImportJobQuerySet(models.QuerySet):

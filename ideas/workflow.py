@@ -4,7 +4,9 @@ proposer), and voting. Views check permissions first (``ideas/rules.py``)."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ideas import tasks
 from ideas.models import REACHED_AT, Idea, IdeaEvent, IdeaStatus, IdeaVote
+from organisations.enqueue import send
 
 
 class NotAllowedMove(ValueError):
@@ -14,8 +16,6 @@ class NotAllowedMove(ValueError):
 def move(idea: Idea, *, to_status: str, actor, reason: str = "") -> IdeaEvent:
     """Move the idea on and record who did it and why; the proposer is told by e-mail once
     the transaction commits."""
-    from ideas import tasks
-
     with transaction.atomic():
         locked = Idea.objects.select_for_update().get(pk=idea.pk)
         if to_status not in locked.next_statuses:
@@ -36,7 +36,7 @@ def move(idea: Idea, *, to_status: str, actor, reason: str = "") -> IdeaEvent:
             locked.decline_reason = reason
             fields.append("decline_reason")
         locked.save(update_fields=fields)
-        transaction.on_commit(lambda: tasks.notify_proposer.delay(event.pk))
+        transaction.on_commit(lambda: send(tasks.notify_proposer, event.pk))
     for field in fields:
         setattr(idea, field, getattr(locked, field))
     return event

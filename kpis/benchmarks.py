@@ -10,13 +10,20 @@ import tempfile
 import time
 from contextlib import contextmanager
 
+from celery import current_app as celery_app
 from django.db import connection, transaction
 
-from config.celery import app as celery_app
 from feedback.imports import import_file
 from feedback.models import Interaction, Response
+from kpis import rollups
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
-from kpis.synthetic import chunks, generate_interactions, generate_responses, generate_rows
+from kpis.synthetic import (
+    chunks,
+    generate_interactions,
+    generate_responses,
+    generate_rows,
+    store_generated,
+)
 from organisations.models import Organisation, Team
 
 BENCH_SLUG = "bench"
@@ -113,8 +120,8 @@ def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
         # not copy foreign keys, and their checks are part of what any insert costs).
         cursor.execute(f"CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)")
         for column, target in [
-            ("organisation_id", "programmes_organisation"),
-            ("team_id", "programmes_team"),
+            ("organisation_id", "organisations_organisation"),
+            ("team_id", "organisations_team"),
             ("survey_link_id", "feedback_surveylink"),
         ]:
             cursor.execute(
@@ -164,8 +171,6 @@ def bench_rollups(interactions: int, seed: int = 12) -> dict:
     (streamed through the bulk ingest path): a full rebuild beside one bare GROUP BY per raw
     table over the same rows, and the time a worker needs to bring the rollups up to date
     after one new response, and after one new interaction."""
-    from kpis.synthetic import store_generated
-
     organisation = bench_organisation()
     rows = generate_interactions(
         organisation, responses=0, interactions=interactions, days=365, seed=seed
@@ -182,9 +187,6 @@ def measure_rollups(organisation, seed: int = 12) -> dict:
     """With the organisation's rows in place: a full rebuild beside one bare GROUP BY per raw
     table over the same rows, then the incremental update after one new response and after
     one new interaction (each of which stays behind)."""
-    from kpis import rollups
-    from kpis.synthetic import store_generated
-
     params = {"org": organisation.pk, "tz": organisation.time_zone}
     with connection.cursor() as cursor:
         # Fresh statistics for both, as a database that has been running a while has.

@@ -1,471 +1,413 @@
-"""Rollups: the counts behind the KPIs per team (and organisation) and period.
+"""Rollups: the counts behind the KPIs per team (and the whole organisation) and period, kept
+current from capture's dirty marks (``recompute_dirty``) and rebuilt from the raw rows at will
+(``rebuild``); both give the same rows, because both count with ``kpis.counting``.
 
-Ingest marks the team-days it touched (``DirtyMark.objects.mark``, in its own transaction); a worker
-recomputes every period those days fall in (``recompute_dirty``), never incrementing, so a task
-run twice or a rebuild gives the same rows. Only days are computed from the raw rows: a week,
-month or quarter is the sum of its days' rollups, and its distinct and returning customers the
-sum of its days' ``DailyCustomers`` (see there). So one new row costs the work of its day, not
-of a quarter. A new interaction can make a customer "returning" on their next visit, in a later
-period: that day is recomputed too.
+Only days are counted from the raw rows: a team's day from its rows, the organisation's day
+from its teams' days, and a week, month or quarter from its days (``counting.add_up``), their
+customers from the days' ``DailyCustomers``. So one new row costs the work of its day, not of
+a quarter. Tasks recompute rather than increment: running one twice changes nothing.
+
+Every write of an organisation's rollups, a rebuild or an update, first takes the
+organisation's lock for its transaction (on PostgreSQL), so they take turns and each reads what
+the one before it committed; none can leave older figures behind.
 """
 
-import datetime as dt
-import zoneinfo
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from feedback.models import DirtyMark, Interaction, Response
-from kpis import rollups_sql
-from kpis.metrics import DETRACTOR_MAX, PROMOTER_MIN, category
+from feedback.models import DirtyMark
+from kpis import counting
+from kpis.counting import COUNT_FIELDS, DAILY_FIELDS, add_up, add_up_themes
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from organisations import clock
 
-COUNT_FIELDS = [
-    "responses",
-    "promoters",
-    "passives",
-    "detractors",
-    "comments",
-    "interactions",
-    "errors",
-    "customers",
-    "returning_customers",
-]
+KIND_ORDER = {kind: number for number, kind in enumerate(clock.KINDS)}
+LONGER = clock.KINDS[1:]  # the kinds added up from days
+NO_CUSTOMERS = dict.fromkeys(DAILY_FIELDS, 0)
+__all__ = ["COUNT_FIELDS", "DAILY_FIELDS", "rebuild", "recompute", "recompute_dirty"]
 
 
-def _scope_filter(organisation, team_id):
-    scope = Q(organisation=organisation)
-    return scope & Q(team_id=team_id) if team_id is not None else scope
+def lock(organisation) -> None:
+    """Take the organisation's rollup lock until the transaction ends (PostgreSQL; SQLite
+    writes one at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [organisation.pk])
 
 
-RESPONSE_PART = "responses"
-INTERACTION_PART = "interactions"
-BOTH = frozenset({RESPONSE_PART, INTERACTION_PART})
-RESPONSE_FIELDS = COUNT_FIELDS[:5]
-INTERACTION_FIELDS = COUNT_FIELDS[5:]
+def _periods(days, dailies, day_themes, wanted=None):
+    """Every period (or the ``wanted`` (scope, kind, start)) that the given day rows make up:
+    ({key: counts}, {key: themes}). ``days``: {(scope, day): counts}; ``dailies``: {(scope,
+    day): DailyCustomers counts}; ``day_themes``: {(scope, day): themes}."""
+    grouped = defaultdict(lambda: ([], [], []))
+    for source, place in ((days, 0), (dailies, 1), (day_themes, 2)):
+        for (scope, day), value in source.items():
+            for kind in LONGER:
+                key = (scope, kind, clock.period_start(day, kind))
+                if wanted is None or key in wanted:
+                    grouped[key][place].append(value)
+    counts = {
+        key: add_up(key[1], key[2], rows, daily) for key, (rows, daily, _t) in grouped.items()
+    }
+    themes = {key: add_up_themes(found) for key, (_r, _d, found) in grouped.items()}
+    return counts, themes
 
 
-# The DailyCustomers fields that give a period's (customers, returning customers), per kind.
-DAILY_FIELDS = [
-    "customers",
-    "returning_customers",
-    "first_in_week",
-    "returning_in_week",
-    "first_in_month",
-    "returning_in_month",
-    "first_in_quarter",
-    "returning_in_quarter",
-]
-DAILY_OF_KIND = {
-    kind: (DAILY_FIELDS[2 * number], DAILY_FIELDS[2 * number + 1])
-    for number, kind in enumerate(clock.KINDS)
-}
+def _day_rows(counts, dailies, scope_days):
+    """{(scope, day): counts} of the given days: a team's day from its raw counts, the
+    organisation's from its teams' days; customers from the scope's DailyCustomers."""
+    by_day = defaultdict(list)
+    for (_team, day), row in counts.items():
+        by_day[day].append(row)
+    result = {}
+    for scope, day in scope_days:
+        rows = by_day[day] if scope is None else [counts.get((scope, day), {})]
+        result[(scope, day)] = add_up(
+            clock.DAY, day, rows, [dailies.get((scope, day), NO_CUSTOMERS)]
+        )
+    return result
 
 
-def visit_flags(day: dt.date, previous: dt.date | None) -> list[bool]:
-    """A customer served on ``day``, last served before it on ``previous`` (or never): for
-    each kind, whether this is their first day in that period, and whether they are returning
-    there. In the order of DAILY_FIELDS."""
-    flags = []
-    for kind in clock.KINDS:
-        start = clock.period_start(day, kind)
-        earlier = previous is not None and previous < start
-        flags += [previous is None or earlier, earlier]
-    return flags
-
-
-# The customers a scope served in [since, until), each with the moment of their visit just
-# before (or just after) that: one index lookup per customer (on interaction_customer or
-# interaction_team_customer), however long their history.
-NEIGHBOUR = """
-SELECT c.customer_hash,
-       (SELECT i.occurred_at FROM feedback_interaction i
-        WHERE i.organisation_id = %(org)s {team_i} AND i.customer_hash = c.customer_hash
-          AND {outside}
-        ORDER BY i.occurred_at {direction} LIMIT 1)
-FROM (SELECT DISTINCT customer_hash FROM feedback_interaction
-      WHERE organisation_id = %(org)s {team} AND occurred_at >= %(since)s
-        AND occurred_at < %(until)s AND customer_hash <> '') c
-"""
-BEFORE = {"outside": "i.occurred_at < %(since)s", "direction": "DESC"}
-AFTER = {"outside": "i.occurred_at >= %(until)s", "direction": "ASC"}
-
-
-def _neighbours(organisation, team_id, day, side) -> dict:
-    """{customer served on ``day``: local day of their visit before (BEFORE) or after (AFTER)
-    it in the scope, or None}."""
-    since, until = clock.bounds(day, clock.DAY, zoneinfo.ZoneInfo(organisation.time_zone))
-    team = "" if team_id is None else "AND team_id = %(team)s"
-    team_i = "" if team_id is None else "AND i.team_id = %(team)s"
-    query = NEIGHBOUR.format(team=team, team_i=team_i, **side)
-    params = {"org": organisation.pk, "team": team_id}
-    # Django's own adaptation of the moments (SQLite stores them as UTC text).
-    params["since"], params["until"] = (
-        connection.ops.adapt_datetimefield_value(moment.astimezone(dt.UTC))
-        for moment in (since, until)
-    )
-    local = clock.local_day(organisation.time_zone)
-    found = {}
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for customer, moment in cursor.fetchall():
-            if isinstance(moment, str):
-                moment = parse_datetime(moment)
-            if moment is not None and timezone.is_naive(moment):
-                moment = moment.replace(tzinfo=dt.UTC)  # SQLite keeps UTC without a zone
-            found[customer] = None if moment is None else local(moment)
+def _existing(model, organisation, keys, day_field):
+    """The stored rows of exactly the given keys' (scope, kind, start) or (scope, day)."""
+    groups = defaultdict(set)
+    for key in keys:
+        groups[key[:-1]].add(key[-1])
+    found = []
+    for prefix, starts in groups.items():
+        scope = Q(team__isnull=True) if prefix[0] is None else Q(team_id=prefix[0])
+        kind = {"kind": prefix[1]} if len(prefix) > 1 else {}
+        found += model.objects.filter(
+            scope, organisation=organisation, **kind, **{f"{day_field}__in": starts}
+        )
     return found
 
 
-def compute_daily(organisation, team_id, day) -> dict:
-    """The DailyCustomers counts of one scope and day, from the raw rows."""
-    totals = dict.fromkeys(DAILY_FIELDS, 0)
-    for before in _neighbours(organisation, team_id, day, BEFORE).values():
-        for name, flag in zip(DAILY_FIELDS, visit_flags(day, before), strict=True):
-            totals[name] += flag
-    return totals
+def _key_of(row, day_field):
+    if day_field == "day":
+        return (row.team_id, row.day)
+    return (row.team_id, row.kind, row.period_start)
 
 
-def store_daily(organisation, team_id, day, totals) -> None:
-    key = {"organisation": organisation, "team_id": team_id, "day": day}
-    DailyCustomers.objects.filter(**key).delete()
-    if any(totals.values()):
-        DailyCustomers.objects.create(**key, **totals)
+def _replace(model, organisation, rows, day_field="period_start"):
+    """Make the stored rows of the given keys ({(scope, kind, start): counts}, or for
+    DailyCustomers {(scope, day): counts}) say what was recomputed: rows are updated in place,
+    added, or removed where nothing happened; unchanged rows are not written."""
+    existing = {
+        _key_of(row, day_field): row for row in _existing(model, organisation, rows, day_field)
+    }
+    now = timezone.now()
+    created, updated, gone = [], [], []
+    for key, counts in rows.items():
+        row = existing.get(key)
+        if not any(counts.values()):
+            if row is not None:
+                gone.append(row.pk)
+        elif row is None:
+            fields = _key_fields(key, day_field)
+            created.append(model(organisation=organisation, team_id=key[0], **fields, **counts))
+        elif any(getattr(row, name) != value for name, value in counts.items()):
+            for name, value in counts.items():
+                setattr(row, name, value)
+            row.updated_at = now
+            updated.append(row)
+    if gone:
+        model.objects.filter(pk__in=gone).delete()
+    if updated:
+        names = list(next(iter(rows.values())))
+        if hasattr(model, "updated_at"):
+            names.append("updated_at")
+        model.objects.bulk_update(updated, names, batch_size=500)
+    model.objects.bulk_create(created, batch_size=2000)
 
 
-def _lock(organisation, team_id) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [organisation.pk, team_id or 0])
-
-
-def recompute_daily(organisation, team_id, day) -> None:
-    """Recompute one scope's DailyCustomers of a day, taking turns with other workers (as
-    ``recompute``)."""
-    with transaction.atomic():
-        _lock(organisation, team_id)
-        store_daily(organisation, team_id, day, compute_daily(organisation, team_id, day))
-
-
-def _days_of(model, organisation, team_id, period_kind, start, **extra):
-    """The day rows of ``model`` (a day rollup or DailyCustomers) in one period of a scope."""
-    day = "day" if model is DailyCustomers else "period_start"
-    return model.objects.filter(
-        organisation=organisation,
-        team_id=team_id,
-        **{f"{day}__gte": start, f"{day}__lt": clock.next_start(start, period_kind)},
-        **extra,
+def _create(model, organisation, rows, day_field="period_start"):
+    """Store rows where none are (after a rebuild removed them all)."""
+    model.objects.bulk_create(
+        [
+            model(organisation=organisation, team_id=key[0], **_key_fields(key, day_field), **row)
+            for key, row in rows.items()
+            if any(row.values())
+        ],
+        batch_size=2000,
     )
 
 
-def compute(organisation, team_id, kind, start, parts=BOTH) -> tuple[dict, dict | None]:
-    """The counts of one scope and period, and its theme counts.
+def _key_fields(key, day_field):
+    if day_field == "day":
+        return {"day": key[1]}
+    return {"kind": key[1], "period_start": key[2]}
 
-    A day is counted from the raw rows (its customers from its DailyCustomers, which must be
-    current); longer periods add up their days' rows, so those must be current first.
-    ``parts`` limits the work to what changed: new responses leave the interaction counts as
-    they were (and the other way round), so only the counts of those parts are returned;
-    themes are None when the responses were not recomputed."""
-    if kind != clock.DAY:
-        return _compute_from_days(organisation, team_id, kind, start, parts)
-    zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    since, until = clock.bounds(start, kind, zone)
-    scope = _scope_filter(organisation, team_id)
-    counts, themes = {}, None
-    if RESPONSE_PART in parts:
-        responses = Response.objects.filter(scope, submitted_at__gte=since, submitted_at__lt=until)
-        counts |= responses.aggregate(
-            responses=Count("score"),
-            promoters=Count("pk", filter=Q(score__gte=PROMOTER_MIN)),
-            passives=Count("pk", filter=Q(score__gt=DETRACTOR_MAX, score__lt=PROMOTER_MIN)),
-            detractors=Count("pk", filter=Q(score__lte=DETRACTOR_MAX)),
-            comments=Count("pk", filter=~Q(comment="")),
-        )
-        through = Response.themes.through
-        themes = {
-            row["theme_id"]: (row["mentions"], row["detractor_mentions"])
-            for row in through.objects.filter(response__in=responses)
-            .values("theme_id")
-            .annotate(
-                mentions=Count("pk"),
-                detractor_mentions=Count("pk", filter=Q(response__score__lte=DETRACTOR_MAX)),
-            )
+
+def _replace_themes(organisation, themes, *, fresh=False):
+    """As ``_replace`` for ThemeRollup: {(scope, kind, start): {theme id: (m, d)}}; ``fresh``:
+    none are stored."""
+    existing = (
+        {}
+        if fresh
+        else {
+            (*_key_of(row, "period_start"), row.theme_id): row
+            for row in _existing(ThemeRollup, organisation, themes, "period_start")
         }
-    if INTERACTION_PART in parts:
-        interactions = Interaction.objects.filter(
-            scope, occurred_at__gte=since, occurred_at__lt=until
-        )
-        counts |= interactions.aggregate(
-            interactions=Count("pk"), errors=Count("pk", filter=Q(is_error=True))
-        )
-        counts |= _customers_from_days(organisation, team_id, kind, start)
-    return counts, themes
-
-
-def _customers_from_days(organisation, team_id, kind, start) -> dict:
-    first, returning = DAILY_OF_KIND[kind]
-    sums = _days_of(DailyCustomers, organisation, team_id, kind, start).aggregate(
-        customers=Sum(first), returning_customers=Sum(returning)
     )
-    return {name: value or 0 for name, value in sums.items()}
-
-
-def _compute_from_days(organisation, team_id, kind, start, parts):
-    days = _days_of(Rollup, organisation, team_id, kind, start, kind=clock.DAY)
-    counts, themes = {}, None
-    if RESPONSE_PART in parts:
-        sums = days.aggregate(**{name: Sum(name) for name in RESPONSE_FIELDS})
-        counts |= {name: value or 0 for name, value in sums.items()}
-        day_themes = _days_of(ThemeRollup, organisation, team_id, kind, start, kind=clock.DAY)
-        themes = {
-            row["theme_id"]: (row["m"], row["d"])
-            for row in day_themes.values("theme_id").annotate(
-                m=Sum("mentions"), d=Sum("detractor_mentions")
+    wanted = {
+        (*key, theme): counts for key, found in themes.items() for theme, counts in found.items()
+    }
+    gone = [row.pk for key, row in existing.items() if key not in wanted]
+    created, updated = [], []
+    for (scope, kind, start, theme), (mentions, detractors) in wanted.items():
+        row = existing.get((scope, kind, start, theme))
+        if row is None:
+            created.append(
+                ThemeRollup(
+                    organisation=organisation,
+                    team_id=scope,
+                    kind=kind,
+                    period_start=start,
+                    theme_id=theme,
+                    mentions=mentions,
+                    detractor_mentions=detractors,
+                )
             )
-        }
-    if INTERACTION_PART in parts:
-        sums = days.aggregate(interactions=Sum("interactions"), errors=Sum("errors"))
-        counts |= {name: value or 0 for name, value in sums.items()}
-        counts |= _customers_from_days(organisation, team_id, kind, start)
-    return counts, themes
+        elif (row.mentions, row.detractor_mentions) != (mentions, detractors):
+            row.mentions, row.detractor_mentions = mentions, detractors
+            updated.append(row)
+    if gone:
+        ThemeRollup.objects.filter(pk__in=gone).delete()
+    ThemeRollup.objects.bulk_update(updated, ["mentions", "detractor_mentions"], batch_size=500)
+    ThemeRollup.objects.bulk_create(created, batch_size=2000)
 
 
-def store(organisation, team_id, kind, start, counts, themes) -> None:
-    """Replace the rollup rows of one scope and period with what was recomputed (the counts
-    given, and the themes unless None); no row when nothing happened."""
-    key = {"organisation": organisation, "team_id": team_id, "kind": kind, "period_start": start}
-    if themes is not None:
-        ThemeRollup.objects.filter(**key).delete()
-        ThemeRollup.objects.bulk_create(
-            [
-                ThemeRollup(**key, theme_id=theme_id, mentions=m, detractor_mentions=d)
-                for theme_id, (m, d) in themes.items()
-            ]
-        )
-    existing = Rollup.objects.filter(**key).first()
-    full = dict.fromkeys(COUNT_FIELDS, 0)
-    if existing is not None:
-        full.update({name: getattr(existing, name) for name in COUNT_FIELDS})
-    full.update(counts)
-    if not any(full.values()):
-        if existing is not None:
-            existing.delete()
-        return
-    if existing is None:
-        Rollup.objects.create(**key, **full)
-    else:
-        Rollup.objects.filter(pk=existing.pk).update(**full, updated_at=timezone.now())
+def _as_day_keys(rows):
+    return {(scope, clock.DAY, day): value for (scope, day), value in rows.items()}
 
 
-def recompute(organisation, team_id, kind, start, parts=BOTH) -> None:
-    """Recompute one scope and period in a transaction of its own.
+# --- A rebuild -----------------------------------------------------------------------------
 
-    On PostgreSQL, workers take turns per scope (an advisory lock held until commit), and each
-    reads after the previous one committed: the last to write has seen every row, so two
-    workers on the same period cannot leave older figures behind.
-    """
+
+def rebuild(organisation) -> int:
+    """Recompute every rollup of the organisation from the raw rows; returns rows written."""
     with transaction.atomic():
-        _lock(organisation, team_id)
-        counts, themes = compute(organisation, team_id, kind, start, parts)
-        store(organisation, team_id, kind, start, counts, themes)
+        lock(organisation)
+        marks = list(DirtyMark.objects.filter(organisation=organisation).values_list("pk", "token"))
+        responses, themes = counting.count_responses(organisation)
+        interactions = counting.count_interactions(organisation)
+        team_flags, whole_flags = counting.flag_customers(organisation)
+        counts = defaultdict(dict)
+        for source in (responses, interactions):
+            for key, row in source.items():
+                counts[key] |= row
+        dailies = team_flags | {(None, day): row for day, row in whole_flags.items()}
+        scope_days = set(counts) | set(team_flags) | {(None, day) for _team, day in counts}
+        scope_days |= {(None, day) for day in whole_flags}
+        days = _day_rows(counts, dailies, scope_days)
+        day_themes = dict(themes)
+        for (_team, day), found in themes.items():
+            day_themes[(None, day)] = add_up_themes([day_themes.get((None, day), {}), found])
+        periods, period_themes = _periods(days, dailies, day_themes)
+        for model in (Rollup, ThemeRollup, DailyCustomers):
+            model.objects.filter(organisation=organisation).delete()
+        _create(DailyCustomers, organisation, dailies, day_field="day")
+        _create(Rollup, organisation, _as_day_keys(days) | periods)
+        _replace_themes(organisation, _as_day_keys(day_themes) | period_themes, fresh=True)
+        _clear(marks)
+    return Rollup.objects.filter(organisation=organisation).count()
 
 
-def next_visit_days(organisation, team_id, day) -> set:
-    """The days on which the customers a scope served on ``day`` were next served there: a
-    new visit on ``day`` may have made them returning on that day."""
-    return {later for later in _neighbours(organisation, team_id, day, AFTER).values() if later}
+def _clear(marks, chunk=100) -> None:
+    """Remove the marks that were done, unless marked again meanwhile (a new token)."""
+    for first in range(0, len(marks), chunk):
+        done = Q()
+        for pk, token in marks[first : first + chunk]:
+            done |= Q(pk=pk, token=token)
+        DirtyMark.objects.filter(done).delete()
 
 
-def affected(organisation, marks, *, limit=None) -> tuple[set, dict]:
-    """What the marks make stale: the (team id or None, day) pairs whose DailyCustomers must
-    be recomputed, and {(team id or None, kind, start): parts} for the clock. Stops looking
-    for customers' next visits once more than ``limit`` periods are stale anyway."""
-    daily, wanted = set(), {}
-
-    def want(team_id, day, part):
-        for kind in clock.KINDS:
-            key = (team_id, kind, clock.period_start(day, kind))
-            wanted[key] = wanted.get(key, frozenset()) | {part}
-
-    for mark in marks:
-        # Interaction marks are the ones marked "later periods too".
-        part = INTERACTION_PART if mark.later_periods else RESPONSE_PART
-        for scope in (mark.team_id, None):
-            want(scope, mark.day, part)
-            if mark.later_periods:
-                daily.add((scope, mark.day))
-    if limit is not None and len(wanted) > limit:
-        return daily, wanted
-    for scope, day in sorted(daily, key=lambda pair: (pair[0] or 0, pair[1])):
-        for later in next_visit_days(organisation, scope, day):
-            daily.add((scope, later))
-            want(scope, later, INTERACTION_PART)
-    return daily, wanted
+# --- Bringing the rollups up to date after ingest -------------------------------------------
 
 
-KIND_ORDER = {kind: number for number, kind in enumerate(clock.KINDS)}
-
-
-def recompute_dirty(organisation, *, limit: int = 500) -> int:
+def recompute_dirty(organisation, *, limit: int = 100) -> int:
     """Recompute the periods behind up to ``limit`` marks; returns how many marks were done.
 
     Idempotent: running it twice, or two workers at once, recomputes the same rows. A mark set
     again while this ran keeps its new token and is left for the next run.
     """
-    marks = list(DirtyMark.objects.filter(organisation=organisation).order_by("day")[:limit])
-    if not marks:
-        return 0
-    daily, wanted = affected(organisation, marks, limit=settings.ROLLUP_REBUILD_ABOVE)
-    if len(wanted) > settings.ROLLUP_REBUILD_ABOVE:
-        # A backfill touching many periods: one pass over the rows beats a query per period.
-        rebuild(organisation)
-        return len(marks)
-    # Days before the periods that add them up: customers' days, then each scope's day
-    # rollups before its weeks, months and quarters.
-    for scope, day in sorted(daily, key=lambda pair: (pair[0] or 0, pair[1])):
-        recompute_daily(organisation, scope, day)
-    for key in sorted(wanted, key=lambda k: (k[0] or 0, KIND_ORDER[k[1]], k[2])):
-        recompute(organisation, *key, parts=wanted[key])
-    for mark in marks:
-        DirtyMark.objects.filter(pk=mark.pk, token=mark.token).delete()
+    with transaction.atomic():
+        lock(organisation)
+        marks = list(
+            DirtyMark.objects.filter(organisation=organisation).order_by(
+                "team_id", "day", "later_periods"
+            )[:limit]
+        )
+        if not marks:
+            return 0
+        response_days = {(mark.team_id, mark.day) for mark in marks if not mark.later_periods}
+        interaction_days = {(mark.team_id, mark.day) for mark in marks if mark.later_periods}
+        flag_days = {day for _team, day in interaction_days}
+        if interaction_days:
+            team_next, whole_next = counting.next_visits(organisation, interaction_days)
+            flag_days |= whole_next | {day for _team, day in team_next}
+        touched = response_days | interaction_days
+        if _period_count(touched, flag_days) > settings.ROLLUP_REBUILD_ABOVE:
+            # A backfill touching many periods: one pass over the rows beats one per period.
+            rebuild(organisation)
+            return len(marks)
+        _update(organisation, response_days, interaction_days, flag_days)
+        _clear([(mark.pk, mark.token) for mark in marks])
     return len(marks)
 
 
-def _empty():
-    return dict.fromkeys(COUNT_FIELDS, 0)
+def _period_count(team_days, flag_days) -> int:
+    scopes = {(team, day) for team, day in team_days} | {(None, day) for day in flag_days}
+    scopes |= {(None, day) for _team, day in team_days}
+    return len({(s, k, clock.period_start(d, k)) for s, d in scopes for k in clock.KINDS})
 
 
-def compute_all(organisation):
-    """Every scope and period in one pass over the raw rows: what ``compute`` gives for each,
-    for all at once. Returns ({key: counts}, {key: {theme id: (mentions, detractors)}},
-    {(team id or None, day): DailyCustomers counts})."""
-    zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    starts_of = {}  # local day -> [(kind, start)], memoised
-
-    def keys(team_id, moment):
-        day = moment.astimezone(zone).date()
-        if day not in starts_of:
-            starts_of[day] = [(kind, clock.period_start(day, kind)) for kind in clock.KINDS]
-        for kind, start in starts_of[day]:
-            yield (team_id, kind, start)
-            yield (None, kind, start)
-
-    counts, themes = {}, {}
-    scores = {}
-    for response_id, team_id, moment, score, comment in Response.objects.filter(
-        organisation=organisation
-    ).values_list("pk", "team_id", "submitted_at", "score", "comment"):
-        scores[response_id] = (team_id, moment, score)
-        for key in keys(team_id, moment):
-            row = counts.setdefault(key, _empty())
-            if score is not None:
-                row["responses"] += 1
-                row[category(score)] += 1
-            if comment:
-                row["comments"] += 1
-    through = Response.themes.through
-    for response_id, theme_id in through.objects.filter(
-        response__organisation=organisation
-    ).values_list("response_id", "theme_id"):
-        team_id, moment, score = scores[response_id]
-        for key in keys(team_id, moment):
-            mentions, detractors = themes.setdefault(key, {}).get(theme_id, (0, 0))
-            is_detractor = score is not None and category(score) == "detractors"
-            themes[key][theme_id] = (mentions + 1, detractors + is_detractor)
-    first_seen = {}  # (team id or None, customer) -> earliest moment
-    customers = {}  # key -> set of customers
-    visits = {}  # (team id or None, customer) -> local days served
-    for team_id, customer, moment, is_error in (
-        Interaction.objects.filter(organisation=organisation)
-        .order_by("occurred_at")
-        .values_list("team_id", "customer_hash", "occurred_at", "is_error")
-    ):
-        if customer:
-            first_seen.setdefault((team_id, customer), moment)
-            first_seen.setdefault((None, customer), moment)
-            day = moment.astimezone(zone).date()
-            visits.setdefault((team_id, customer), set()).add(day)
-            visits.setdefault((None, customer), set()).add(day)
-        for key in keys(team_id, moment):
-            row = counts.setdefault(key, _empty())
-            row["interactions"] += 1
-            row["errors"] += is_error
-            if customer:
-                customers.setdefault(key, set()).add(customer)
-    for key, seen in customers.items():
-        scope, kind, start = key
-        since = clock.bounds(start, kind, zone)[0]
-        counts[key]["customers"] = len(seen)
-        counts[key]["returning_customers"] = sum(
-            first_seen[(scope, customer)] < since for customer in seen
+def _update(organisation, response_days, interaction_days, flag_days) -> None:
+    """Recount the marked team-days and the days whose customers' flags may have changed, then
+    the organisation's days, then every week, month and quarter holding any of them."""
+    # 1. What the raw rows say now.
+    responses, themes = counting.count_responses(organisation, response_days)
+    interactions = counting.count_interactions(organisation, interaction_days)
+    team_flags, whole_flags = counting.flag_customers(organisation, flag_days)
+    # 2. The customers of the flagged days, for every team on them and the organisation.
+    stored = set(_stored_dailies(organisation, ALL_TEAMS, days=flag_days)) if flag_days else set()
+    dailies = {key: team_flags.get(key, NO_CUSTOMERS) for key in stored | set(team_flags)}
+    dailies |= {(None, day): whole_flags.get(day, NO_CUSTOMERS) for day in flag_days}
+    _replace(DailyCustomers, organisation, dailies, day_field="day")
+    # 3. The teams' days: as stored, with what was recounted put in.
+    team_days = response_days | interaction_days | {key for key in dailies if key[0] is not None}
+    counts = _stored_day_counts(organisation, None, team_days=team_days)
+    for key in response_days:
+        counts[key] |= responses.get(key, dict.fromkeys(counting.RESPONSE_FIELDS, 0))
+    for key in interaction_days:
+        counts[key] |= interactions.get(key, dict.fromkeys(counting.INTERACTION_FIELDS, 0))
+    teams = {team for team, _day in team_days}
+    team_dailies = _stored_dailies(organisation, teams, days={d for _t, d in team_days})
+    _replace(Rollup, organisation, _as_day_keys(_day_rows(counts, team_dailies, team_days)))
+    _replace_themes(
+        organisation,
+        {(team, clock.DAY, day): themes.get((team, day), {}) for team, day in response_days},
+    )
+    # 4. The organisation's days, from all its teams' days.
+    whole_days = {day for _team, day in team_days} | flag_days
+    every_team = _stored_day_counts(organisation, ALL_TEAMS, days=whole_days)
+    whole_dailies = _stored_dailies(organisation, {None}, days=whole_days)
+    whole = _day_rows(every_team, whole_dailies, {(None, day) for day in whole_days})
+    _replace(Rollup, organisation, _as_day_keys(whole))
+    themed_days = {day for _team, day in response_days}
+    if themed_days:
+        by_day = defaultdict(list)
+        for (_team, day), found in _stored_day_themes(
+            organisation, ALL_TEAMS, days=themed_days
+        ).items():
+            by_day[day].append(found)
+        _replace_themes(
+            organisation,
+            {(None, clock.DAY, day): add_up_themes(by_day[day]) for day in themed_days},
         )
-    daily = {}
-    for (scope, _customer), days in visits.items():
-        previous = None
-        for day in sorted(days):
-            row = daily.setdefault((scope, day), dict.fromkeys(DAILY_FIELDS, 0))
-            for name, flag in zip(DAILY_FIELDS, visit_flags(day, previous), strict=True):
-                row[name] += flag
-            previous = day
-    return counts, themes, daily
+    # 5. Every longer period holding a changed day, added up from all its days.
+    changed = team_days | {(None, day) for day in whole_days}
+    _recompute_periods(
+        organisation, {(s, k, clock.period_start(d, k)) for s, d in changed for k in LONGER}
+    )
 
 
-def rebuild(organisation) -> int:
-    """Recompute every rollup of the organisation from the raw rows; returns rows written.
+def _recompute_periods(organisation, wanted) -> None:
+    """Add up the wanted (scope, kind, start) periods from their stored days."""
+    if not wanted:
+        return
+    scopes = {scope for scope, _k, _s in wanted}
+    first = min(start for _s, _k, start in wanted)
+    span = (first, max(clock.next_start(start, kind) for _s, kind, start in wanted))
+    days = _stored_day_counts(organisation, scopes, span=span)
+    dailies = _stored_dailies(organisation, scopes, span=span)
+    themes = _stored_day_themes(organisation, scopes, span=span)
+    periods, period_themes = _periods(days, dailies, themes, wanted)
+    empty = dict.fromkeys(COUNT_FIELDS, 0)
+    _replace(Rollup, organisation, {key: periods.get(key, empty) for key in wanted})
+    _replace_themes(organisation, {key: period_themes.get(key, {}) for key in wanted})
 
-    One pass over the raw rows instead of one query per period; it gives exactly what
-    ``recompute`` gives period by period (tests hold the two against each other)."""
+
+ALL_TEAMS = "all teams"
+
+
+def _where(scopes, field, days=None, span=None) -> Q:
+    """Rows of ``scopes`` (team ids and/or None for the organisation, or ALL_TEAMS) on the
+    given ``days``, or in ``span`` = [first, until)."""
+    if scopes == ALL_TEAMS:
+        in_scope = Q(team__isnull=False)
+    else:
+        in_scope = Q(team_id__in={scope for scope in scopes if scope is not None})
+        if None in scopes:
+            in_scope |= Q(team__isnull=True)
+    if days is not None:
+        return in_scope & Q(**{f"{field}__in": days})
+    return in_scope & Q(**{f"{field}__gte": span[0], f"{field}__lt": span[1]})
+
+
+def _team_days_where(team_days, field) -> Q:
+    """A superset of the given (team, day) pairs' rows; the callers narrow it down."""
+    return _where({team for team, _day in team_days}, field, days={d for _t, d in team_days})
+
+
+def _stored_day_counts(organisation, scopes, *, team_days=None, **which) -> dict:
+    """{(scope, day): counts} of stored day rows; for ``team_days`` exactly those (zero where
+    none is stored)."""
+    where = (
+        _team_days_where(team_days, "period_start")
+        if team_days
+        else _where(scopes, "period_start", **which)
+    )
+    rows = Rollup.objects.filter(where, organisation=organisation, kind=clock.DAY).values_list(
+        "team_id", "period_start", *COUNT_FIELDS
+    )
+    found = {
+        (team, day): dict(zip(COUNT_FIELDS, values, strict=True)) for team, day, *values in rows
+    }
+    if team_days is not None:
+        found = {key: found.get(key, dict.fromkeys(COUNT_FIELDS, 0)) for key in team_days}
+    return defaultdict(dict, found)
+
+
+def _stored_dailies(organisation, scopes, **which) -> dict:
+    rows = DailyCustomers.objects.filter(
+        _where(scopes, "day", **which), organisation=organisation
+    ).values_list("team_id", "day", *DAILY_FIELDS)
+    return {
+        (team, day): dict(zip(DAILY_FIELDS, values, strict=True)) for team, day, *values in rows
+    }
+
+
+def _stored_day_themes(organisation, scopes, **which) -> dict:
+    rows = ThemeRollup.objects.filter(
+        _where(scopes, "period_start", **which), organisation=organisation, kind=clock.DAY
+    ).values_list("team_id", "period_start", "theme_id", "mentions", "detractor_mentions")
+    found = {}
+    for team, day, theme, mentions, detractors in rows:
+        found.setdefault((team, day), {})[theme] = (mentions, detractors)
+    return found
+
+
+def recompute(organisation, team_id, kind, start) -> None:
+    """Recompute one scope's period: a team's day from the raw rows, the organisation's day
+    from its teams' days, a longer period from its days."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "LOCK TABLE feedback_rollup, feedback_dailycustomers "
-                    "IN SHARE ROW EXCLUSIVE MODE"
-                )
-        DirtyMark.objects.filter(organisation=organisation).delete()
-        if connection.vendor == "postgresql":
-            counts, themes, daily = rollups_sql.compute_all(organisation)
+        lock(organisation)
+        if kind != clock.DAY:
+            _recompute_periods(organisation, {(team_id, kind, start)})
+            return
+        key = (team_id, start)
+        dailies = _stored_dailies(organisation, {team_id}, days={start})
+        if team_id is None:
+            counts = _stored_day_counts(organisation, ALL_TEAMS, days={start})
         else:
-            counts, themes, daily = compute_all(organisation)
-        Rollup.objects.filter(organisation=organisation).delete()
-        ThemeRollup.objects.filter(organisation=organisation).delete()
-        DailyCustomers.objects.filter(organisation=organisation).delete()
-        DailyCustomers.objects.bulk_create(
-            [
-                DailyCustomers(organisation=organisation, team_id=team_id, day=day, **row)
-                for (team_id, day), row in daily.items()
-                if any(row.values())
-            ],
-            batch_size=2000,
-        )
-        Rollup.objects.bulk_create(
-            [
-                Rollup(
-                    organisation=organisation, team_id=team_id, kind=kind, period_start=start, **row
-                )
-                for (team_id, kind, start), row in counts.items()
-                if any(row.values())
-            ],
-            batch_size=2000,
-        )
-        ThemeRollup.objects.bulk_create(
-            [
-                ThemeRollup(
-                    organisation=organisation,
-                    team_id=team_id,
-                    kind=kind,
-                    period_start=start,
-                    theme_id=theme_id,
-                    mentions=mentions,
-                    detractor_mentions=detractors,
-                )
-                for (team_id, kind, start), found in themes.items()
-                for theme_id, (mentions, detractors) in found.items()
-            ],
-            batch_size=2000,
-        )
-    return Rollup.objects.filter(organisation=organisation).count()
+            responses, themes = counting.count_responses(organisation, {key})
+            interactions = counting.count_interactions(organisation, {key})
+            counts = {key: responses.get(key, {}) | interactions.get(key, {})}
+            _replace_themes(organisation, {(team_id, clock.DAY, start): themes.get(key, {})})
+        _replace(Rollup, organisation, _as_day_keys(_day_rows(counts, dailies, {key})))

@@ -7,7 +7,7 @@ from feedback.models import DirtyMark
 from kpis import rollups
 from organisations.models import Organisation
 
-MAX_ROUNDS = 100  # of 500 marks each; the sweeper picks up anything beyond
+MAX_ROUNDS = 500  # of 100 marks each, a transaction each; the sweeper picks up anything beyond
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -80,3 +80,8 @@ def local_day(time_zone: str):
 def local_today(organisation) -> dt.date:
     """Today where the organisation is."""
     return timezone.now().astimezone(zoneinfo.ZoneInfo(organisation.time_zone)).date()
+
+
+def as_date(value) -> dt.date:
+    """A day from raw SQL: a date already (PostgreSQL), or ISO text (SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)

@@ -11,6 +11,6 @@ def send(task, *args) -> bool:
     try:
         task.apply_async(args, retry=False)
     except Exception:
-        logger.warning("could not queue %s%s; it will be retried", task.name, args)
+        logger.warning("could not queue %s%s; it will be retried", task.name, args, exc_info=True)
         return False
     return True

@@ -1,15 +1,12 @@
-"""The demo organisation's change programme for ``seed_demo``: why, needs, all seven levels
-with linked items, targets, updates, and one deliberate incoherence (an item at the context
-level that serves nothing) for the diagnosis to find. Safe to run again and again."""
+"""The demo organisation's change programme for ``seed_demo``: why, needs, targets and updates
+(its seven-level plan is seeded by ``levels.demo``). Safe to run again and again."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.utils import timezone
 
 from kpis.metrics import Metric
-from levels.models import PlanItem, PlanItemStatus
-from organisations import clock as periods
+from organisations import clock
 from organisations.clock import local_today
 from organisations.models import Team, User
 from programmes.models import (
@@ -48,126 +45,8 @@ NEEDS = {
     Need.EXPRESSION: ("", Clarity.NOT_STATED),
 }
 
-# key, level, title, serves (key), owner (username), status, hours, euros
-ITEMS = [
-    (
-        "m1",
-        1,
-        "Klanten komen terug omdat het in één keer goed gaat",
-        None,
-        "manager",
-        PlanItemStatus.IN_PROGRESS,
-        None,
-        None,
-    ),
-    ("i1", 2, "Wij doen het in één keer goed", "m1", "manager", PlanItemStatus.DONE, 40, 6000),
-    (
-        "i2",
-        2,
-        "Wij zijn persoonlijk en dichtbij",
-        "m1",
-        "manager",
-        PlanItemStatus.PLANNED,
-        24,
-        None,
-    ),
-    (
-        "v1",
-        3,
-        "Een fout melden is leren, niet falen",
-        "i1",
-        "hr",
-        PlanItemStatus.IN_PROGRESS,
-        60,
-        10000,
-    ),
-    ("v2", 3, "De klant merkt wat wij verbeteren", "i2", "hr", PlanItemStatus.PLANNED, 32, None),
-    (
-        "c1",
-        4,
-        "Oorzaken van fouten vinden en wegnemen",
-        "v1",
-        "lead",
-        PlanItemStatus.IN_PROGRESS,
-        80,
-        None,
-    ),
-    (
-        "c2",
-        4,
-        "Gesprekken voeren die vertrouwen geven",
-        "v2",
-        "fleur",
-        PlanItemStatus.PLANNED,
-        60,
-        None,
-    ),
-    (
-        "s1",
-        5,
-        "Teams analyseren hun eigen klantfeedback",
-        "c1",
-        "lead",
-        PlanItemStatus.IN_PROGRESS,
-        120,
-        None,
-    ),
-    (
-        "s2",
-        5,
-        "Doorvragen en samenvatten aan de telefoon",
-        "c2",
-        "fleur",
-        PlanItemStatus.PLANNED,
-        80,
-        12000,
-    ),
-    (
-        "b1",
-        6,
-        "Elke week bespreekt het team de feedback van klanten",
-        "s1",
-        "lead",
-        PlanItemStatus.IN_PROGRESS,
-        100,
-        None,
-    ),
-    (
-        "b2",
-        6,
-        "Klanten die een 0 tot 6 gaven binnen twee werkdagen terugbellen",
-        "s2",
-        "lead",
-        PlanItemStatus.PLANNED,
-        60,
-        None,
-    ),
-    (
-        "x1",
-        7,
-        "Klantfeedback per team zichtbaar op een scherm",
-        "b1",
-        "ruben",
-        PlanItemStatus.DONE,
-        160,
-        15000,
-    ),
-    (
-        "x2",
-        7,
-        "Terugbelafspraken vastleggen in het CRM",
-        "b2",
-        "thijs",
-        PlanItemStatus.PLANNED,
-        80,
-        5000,
-    ),
-    # The deliberate incoherence: a new system that serves no behaviour above it.
-    ("x3", 7, "Nieuw ticketsysteem", None, "ruben", PlanItemStatus.PLANNED, 200, 45000),
-]
-
 # team slug (None: the organisation), metric, goal kind, amount, months of baseline ago,
-# what for, plan item keys behind it
+# what for
 TARGETS = [
     (
         "klantenservice-noord",
@@ -176,7 +55,6 @@ TARGETS = [
         8,
         3,
         "Klanten bevelen ons aan omdat we terugbellen",
-        ["b2", "s2"],
     ),
     (
         "klantenservice-zuid",
@@ -185,10 +63,23 @@ TARGETS = [
         8,
         6,
         "Klanten voelen zich in één gesprek geholpen",
-        ["b2", "s2"],
     ),
-    (None, Metric.ERROR_RATE, GoalKind.ABSOLUTE, 5, 2, "Foutmeldingen naar 5%", ["b1", "x1"]),
-    ("bezorging", Metric.RETURNING_RATE, GoalKind.CHANGE, 5, 2, "Klanten komen terug", ["b1"]),
+    (
+        None,
+        Metric.ERROR_RATE,
+        GoalKind.ABSOLUTE,
+        5,
+        2,
+        "Foutmeldingen naar 5%",
+    ),
+    (
+        "bezorging",
+        Metric.RETURNING_RATE,
+        GoalKind.CHANGE,
+        5,
+        2,
+        "Klanten komen terug",
+    ),
 ]
 
 UPDATES = [
@@ -262,32 +153,17 @@ def seed_programme(organisation) -> Programme:
             need=need,
             defaults={"statement": statement, "clarity": clarity},
         )
-    items = {}
-    for key, level, title, serves, owner, status, hours, euros in ITEMS:
-        items[key], _ = PlanItem.objects.update_or_create(
-            programme=programme,
-            level=level,
-            title=title,
-            defaults={
-                "serves": items.get(serves),
-                "owner": people.get(owner),
-                "status": status,
-                "effort_hours": None if hours is None else Decimal(hours),
-                "effort_money": None if euros is None else Decimal(euros),
-                "due_on": dt.date(today.year, 12, 31) if level >= 5 else None,
-            },
-        )
-    for slug, metric, kind, amount, months_ago, what_for, item_keys in TARGETS:
-        start = periods.period_start(today, periods.MONTH)
+    for slug, metric, kind, amount, months_ago, what_for in TARGETS:
+        start = clock.period_start(today, clock.MONTH)
         for _i in range(months_ago):
-            start = periods.previous_start(start, periods.MONTH)
-        target, _ = Target.objects.update_or_create(
+            start = clock.previous_start(start, clock.MONTH)
+        Target.objects.update_or_create(
             organisation=organisation,
             team=teams.get(slug),
             metric=metric,
             programme=programme,
             defaults={
-                "period": periods.MONTH,
+                "period": clock.MONTH,
                 "baseline_start": start,
                 "goal_kind": kind,
                 "goal_amount": amount,
@@ -298,7 +174,6 @@ def seed_programme(organisation) -> Programme:
                 "created_by": people.get("manager"),
             },
         )
-        target.plan_items.set([items[key] for key in item_keys])
     for kind, title, slug, days_ago, body in UPDATES:
         update, _ = Update.objects.get_or_create(
             organisation=organisation,

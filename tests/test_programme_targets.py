@@ -222,10 +222,10 @@ def form(org, data, *, teams=None, organisation_allowed=True):
 
 
 def last_month():
-    from organisations import clock as periods
+    from organisations import clock
 
     today = dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the organisation's day
-    return periods.previous_start(periods.period_start(today, "month"), "month")
+    return clock.previous_start(clock.period_start(today, "month"), "month")
 
 
 def data(**extra):

@@ -10,6 +10,7 @@ from dashboards.models import CommentMark, MarkKind, Reply
 from feedback.models import Response, SurveyLink, Theme
 from ideas.demo import seed_ideas
 from kpis.synthetic import DEMO_THEMES, generate_rows, store_generated
+from levels.demo import seed_plan
 from organisations.models import Department, Membership, Organisation, Role, Team, User
 from programmes.demo import seed_programme
 
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             organisation = seed_organisation()
             seed_feedback(organisation)
-            seed_programme(organisation)
+            seed_plan(seed_programme(organisation))
             seed_alignment(organisation)
             seed_ideas(organisation)
         self.report(organisation)
