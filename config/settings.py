@@ -273,6 +273,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.sweep_theme_retags",
         "schedule": timedelta(minutes=5),
     },
+    "sweep-clock-changes": {
+        "task": "feedback.tasks.sweep_clock_changes",
+        "schedule": timedelta(minutes=5),
+    },
     "sweep-stale-imports": {
         "task": "feedback.tasks.sweep_stale_imports",
         "schedule": timedelta(minutes=5),

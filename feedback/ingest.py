@@ -176,7 +176,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     now = timezone.now()
     if connection.vendor == "postgresql":
         now = now.isoformat()  # written as text by _response_line
-    day = clock.local_day(organisation.time_zone)
+    day = clock.local_day(clock.zone_for_stamping(organisation))
     records = []
     for row in fresh:
         local_day = day(row["submitted_at"])
@@ -259,7 +259,7 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
     fresh = _new_rows(Interaction, organisation, rows)
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     now = timezone.now()
-    day = clock.local_day(organisation.time_zone)
+    day = clock.local_day(clock.zone_for_stamping(organisation))
     records = [
         (
             organisation.pk,

@@ -3,11 +3,11 @@
 from celery import shared_task
 from django.utils import timezone
 
-from feedback import imports
+from feedback import imports, restamp
 from feedback.models import ImportJob, Response
 from feedback.themes import organisations_owed_a_retag, retag_organisation
 from organisations.enqueue import send
-from organisations.models import Organisation
+from organisations.models import ClockChange, Organisation
 
 
 @shared_task
@@ -58,4 +58,22 @@ def sweep_theme_retags() -> int:
     owed = list(organisations_owed_a_retag())
     for organisation_id in owed:
         send(retag_comments, organisation_id)
+    return len(owed)
+
+
+@shared_task(acks_late=True)
+def restamp_local_days(change_id: int) -> bool:
+    """After a change of time zone: every row's local day on the new clock."""
+    return restamp.restamp(change_id)
+
+
+@shared_task
+def sweep_clock_changes() -> int:
+    """Beat's safety net: restamping that a lost message or a killed worker left unfinished."""
+    waiting = ClockChange.objects.unfinished().filter(
+        restamped_at__isnull=True, requested_at__lt=timezone.now() - restamp.GRACE
+    )
+    owed = list(waiting.values_list("pk", flat=True))
+    for change_id in owed:
+        send(restamp_local_days, change_id)
     return len(owed)

@@ -10,7 +10,6 @@ from django.utils import timezone
 from feedback.models import DirtyMark, Response, Theme
 from feedback.privacy import EMAIL_MARK, IBAN_MARK, PHONE_MARK
 from feedback.signals import announce_after_commit
-from organisations import clock
 
 REDACTION_MARKS = (EMAIL_MARK, PHONE_MARK, IBAN_MARK)
 
@@ -64,7 +63,7 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
                 Response.objects.filter(organisation=organisation, pk__gt=last_id)
                 .exclude(comment="")
                 .order_by("pk")
-                .values_list("pk", "comment", "team_id", "submitted_at")[:batch_size]
+                .values_list("pk", "comment", "team_id", "local_day")[:batch_size]
             )
             if not batch:
                 # Themes changed since this run began stay owed: the sweeper re-tags again.
@@ -76,16 +75,15 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
             last_id = batch[-1][0]
             links = [
                 through(response_id=pk, theme_id=theme_id)
-                for pk, comment, _team, _when in batch
+                for pk, comment, _team, _day in batch
                 for theme_id in matcher.match(comment)
             ]
             through.objects.filter(response_id__in=[row[0] for row in batch]).delete()
             through.objects.bulk_create(links)
             # Theme counts in the rollups follow the tags.
-            day = clock.local_day(organisation.time_zone)
             DirtyMark.objects.mark(
                 organisation,
-                {(team, day(when)) for _pk, _comment, team, when in batch},
+                {(team, day) for _pk, _comment, team, day in batch},
                 later_periods=False,
             )
         tagged += len({link.response_id for link in links})

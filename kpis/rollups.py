@@ -17,10 +17,9 @@ from collections import defaultdict
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from feedback.models import DirtyMark
-from kpis import counting
+from kpis import counting, store
 from kpis.counting import COUNT_FIELDS, DAILY_FIELDS, add_up, add_up_themes
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from organisations import clock
@@ -72,116 +71,6 @@ def _day_rows(counts, dailies, scope_days):
     return result
 
 
-def _existing(model, organisation, keys, day_field):
-    """The stored rows of exactly the given keys' (scope, kind, start) or (scope, day)."""
-    groups = defaultdict(set)
-    for key in keys:
-        groups[key[:-1]].add(key[-1])
-    found = []
-    for prefix, starts in groups.items():
-        scope = Q(team__isnull=True) if prefix[0] is None else Q(team_id=prefix[0])
-        kind = {"kind": prefix[1]} if len(prefix) > 1 else {}
-        found += model.objects.filter(
-            scope, organisation=organisation, **kind, **{f"{day_field}__in": starts}
-        )
-    return found
-
-
-def _key_of(row, day_field):
-    if day_field == "day":
-        return (row.team_id, row.day)
-    return (row.team_id, row.kind, row.period_start)
-
-
-def _replace(model, organisation, rows, day_field="period_start"):
-    """Make the stored rows of the given keys ({(scope, kind, start): counts}, or for
-    DailyCustomers {(scope, day): counts}) say what was recomputed: rows are updated in place,
-    added, or removed where nothing happened; unchanged rows are not written."""
-    existing = {
-        _key_of(row, day_field): row for row in _existing(model, organisation, rows, day_field)
-    }
-    now = timezone.now()
-    created, updated, gone = [], [], []
-    for key, counts in rows.items():
-        row = existing.get(key)
-        if not any(counts.values()):
-            if row is not None:
-                gone.append(row.pk)
-        elif row is None:
-            fields = _key_fields(key, day_field)
-            created.append(model(organisation=organisation, team_id=key[0], **fields, **counts))
-        elif any(getattr(row, name) != value for name, value in counts.items()):
-            for name, value in counts.items():
-                setattr(row, name, value)
-            row.updated_at = now
-            updated.append(row)
-    if gone:
-        model.objects.filter(pk__in=gone).delete()
-    if updated:
-        names = list(next(iter(rows.values())))
-        if hasattr(model, "updated_at"):
-            names.append("updated_at")
-        model.objects.bulk_update(updated, names, batch_size=500)
-    model.objects.bulk_create(created, batch_size=2000)
-
-
-def _create(model, organisation, rows, day_field="period_start"):
-    """Store rows where none are (after a rebuild removed them all)."""
-    model.objects.bulk_create(
-        [
-            model(organisation=organisation, team_id=key[0], **_key_fields(key, day_field), **row)
-            for key, row in rows.items()
-            if any(row.values())
-        ],
-        batch_size=2000,
-    )
-
-
-def _key_fields(key, day_field):
-    if day_field == "day":
-        return {"day": key[1]}
-    return {"kind": key[1], "period_start": key[2]}
-
-
-def _replace_themes(organisation, themes, *, fresh=False):
-    """As ``_replace`` for ThemeRollup: {(scope, kind, start): {theme id: (m, d)}}; ``fresh``:
-    none are stored."""
-    existing = (
-        {}
-        if fresh
-        else {
-            (*_key_of(row, "period_start"), row.theme_id): row
-            for row in _existing(ThemeRollup, organisation, themes, "period_start")
-        }
-    )
-    wanted = {
-        (*key, theme): counts for key, found in themes.items() for theme, counts in found.items()
-    }
-    gone = [row.pk for key, row in existing.items() if key not in wanted]
-    created, updated = [], []
-    for (scope, kind, start, theme), (mentions, detractors) in wanted.items():
-        row = existing.get((scope, kind, start, theme))
-        if row is None:
-            created.append(
-                ThemeRollup(
-                    organisation=organisation,
-                    team_id=scope,
-                    kind=kind,
-                    period_start=start,
-                    theme_id=theme,
-                    mentions=mentions,
-                    detractor_mentions=detractors,
-                )
-            )
-        elif (row.mentions, row.detractor_mentions) != (mentions, detractors):
-            row.mentions, row.detractor_mentions = mentions, detractors
-            updated.append(row)
-    if gone:
-        ThemeRollup.objects.filter(pk__in=gone).delete()
-    ThemeRollup.objects.bulk_update(updated, ["mentions", "detractor_mentions"], batch_size=500)
-    ThemeRollup.objects.bulk_create(created, batch_size=2000)
-
-
 def _as_day_keys(rows):
     return {(scope, clock.DAY, day): value for (scope, day), value in rows.items()}
 
@@ -211,9 +100,9 @@ def rebuild(organisation) -> int:
         periods, period_themes = _periods(days, dailies, day_themes)
         for model in (Rollup, ThemeRollup, DailyCustomers):
             model.objects.filter(organisation=organisation).delete()
-        _create(DailyCustomers, organisation, dailies, day_field="day")
-        _create(Rollup, organisation, _as_day_keys(days) | periods)
-        _replace_themes(organisation, _as_day_keys(day_themes) | period_themes, fresh=True)
+        store.create(DailyCustomers, organisation, dailies, day_field="day")
+        store.create(Rollup, organisation, _as_day_keys(days) | periods)
+        store.replace_themes(organisation, _as_day_keys(day_themes) | period_themes, fresh=True)
         _clear(marks)
     return Rollup.objects.filter(organisation=organisation).count()
 
@@ -278,7 +167,7 @@ def _update(organisation, response_days, interaction_days, flag_days) -> None:
     stored = set(_stored_dailies(organisation, ALL_TEAMS, days=flag_days)) if flag_days else set()
     dailies = {key: team_flags.get(key, NO_CUSTOMERS) for key in stored | set(team_flags)}
     dailies |= {(None, day): whole_flags.get(day, NO_CUSTOMERS) for day in flag_days}
-    _replace(DailyCustomers, organisation, dailies, day_field="day")
+    store.replace(DailyCustomers, organisation, dailies, day_field="day")
     # 3. The teams' days: as stored, with what was recounted put in.
     team_days = response_days | interaction_days | {key for key in dailies if key[0] is not None}
     counts = _stored_day_counts(organisation, None, team_days=team_days)
@@ -288,8 +177,8 @@ def _update(organisation, response_days, interaction_days, flag_days) -> None:
         counts[key] |= interactions.get(key, dict.fromkeys(counting.INTERACTION_FIELDS, 0))
     teams = {team for team, _day in team_days}
     team_dailies = _stored_dailies(organisation, teams, days={d for _t, d in team_days})
-    _replace(Rollup, organisation, _as_day_keys(_day_rows(counts, team_dailies, team_days)))
-    _replace_themes(
+    store.replace(Rollup, organisation, _as_day_keys(_day_rows(counts, team_dailies, team_days)))
+    store.replace_themes(
         organisation,
         {(team, clock.DAY, day): themes.get((team, day), {}) for team, day in response_days},
     )
@@ -298,7 +187,7 @@ def _update(organisation, response_days, interaction_days, flag_days) -> None:
     every_team = _stored_day_counts(organisation, ALL_TEAMS, days=whole_days)
     whole_dailies = _stored_dailies(organisation, {None}, days=whole_days)
     whole = _day_rows(every_team, whole_dailies, {(None, day) for day in whole_days})
-    _replace(Rollup, organisation, _as_day_keys(whole))
+    store.replace(Rollup, organisation, _as_day_keys(whole))
     themed_days = {day for _team, day in response_days}
     if themed_days:
         by_day = defaultdict(list)
@@ -306,7 +195,7 @@ def _update(organisation, response_days, interaction_days, flag_days) -> None:
             organisation, ALL_TEAMS, days=themed_days
         ).items():
             by_day[day].append(found)
-        _replace_themes(
+        store.replace_themes(
             organisation,
             {(None, clock.DAY, day): add_up_themes(by_day[day]) for day in themed_days},
         )
@@ -329,8 +218,8 @@ def _recompute_periods(organisation, wanted) -> None:
     themes = _stored_day_themes(organisation, scopes, span=span)
     periods, period_themes = _periods(days, dailies, themes, wanted)
     empty = dict.fromkeys(COUNT_FIELDS, 0)
-    _replace(Rollup, organisation, {key: periods.get(key, empty) for key in wanted})
-    _replace_themes(organisation, {key: period_themes.get(key, {}) for key in wanted})
+    store.replace(Rollup, organisation, {key: periods.get(key, empty) for key in wanted})
+    store.replace_themes(organisation, {key: period_themes.get(key, {}) for key in wanted})
 
 
 ALL_TEAMS = "all teams"
@@ -409,5 +298,5 @@ def recompute(organisation, team_id, kind, start) -> None:
             responses, themes = counting.count_responses(organisation, {key})
             interactions = counting.count_interactions(organisation, {key})
             counts = {key: responses.get(key, {}) | interactions.get(key, {})}
-            _replace_themes(organisation, {(team_id, clock.DAY, start): themes.get(key, {})})
-        _replace(Rollup, organisation, _as_day_keys(_day_rows(counts, dailies, {key})))
+            store.replace_themes(organisation, {(team_id, clock.DAY, start): themes.get(key, {})})
+        store.replace(Rollup, organisation, _as_day_keys(_day_rows(counts, dailies, {key})))

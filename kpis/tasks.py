@@ -5,7 +5,7 @@ from django.db import OperationalError
 
 from feedback.models import DirtyMark
 from kpis import rollups
-from organisations.models import Organisation
+from organisations.models import ClockChange, Organisation
 
 MAX_ROUNDS = 500  # of 100 marks each, a transaction each; the sweeper picks up anything beyond
 
@@ -21,6 +21,11 @@ def recompute_rollups(organisation_id: int) -> int:
         marks = rollups.recompute_dirty(organisation)
         done += marks
         if not marks:
+            # Figures on a new clock once every restamped day is recomputed.
+            for change in ClockChange.objects.filter(
+                organisation=organisation, restamped_at__isnull=False
+            ).unfinished():
+                change.finish()
             break
     return done
 
@@ -28,5 +33,7 @@ def recompute_rollups(organisation_id: int) -> int:
 @shared_task(acks_late=True)
 def sweep_dirty_rollups() -> int:
     """Beat's safety net: whatever a lost message or a killed worker left marked."""
-    organisation_ids = DirtyMark.objects.values_list("organisation_id", flat=True).distinct()
-    return sum(recompute_rollups(organisation_id) for organisation_id in list(organisation_ids))
+    marked = set(DirtyMark.objects.values_list("organisation_id", flat=True).distinct())
+    restamped = ClockChange.objects.filter(restamped_at__isnull=False).unfinished()
+    marked |= set(restamped.values_list("organisation_id", flat=True))
+    return sum(recompute_rollups(organisation_id) for organisation_id in sorted(marked))

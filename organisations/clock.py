@@ -4,6 +4,7 @@ its local days, and today where it is."""
 import datetime as dt
 import zoneinfo
 
+from django.db import connection
 from django.utils import timezone
 
 DAY, WEEK, MONTH, QUARTER = "day", "week", "month", "quarter"
@@ -85,3 +86,21 @@ def local_today(organisation) -> dt.date:
 def as_date(value) -> dt.date:
     """A day from raw SQL: a date already (PostgreSQL), or ISO text (SQLite)."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def zone_for_stamping(organisation) -> str:
+    """The organisation's time zone as it is now, for a write that stamps rows with local days.
+
+    Call inside the write's transaction. On PostgreSQL the organisation's row stays share-locked
+    until it commits, so a change of zone waits for writes in progress and every later write
+    sees the new zone: no row is ever stamped on a clock the restamping has already passed."""
+    if connection.vendor != "postgresql":
+        return (
+            type(organisation).objects.values_list("time_zone", flat=True).get(pk=organisation.pk)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT time_zone FROM organisations_organisation WHERE id = %s FOR SHARE",
+            [organisation.pk],
+        )
+        return cursor.fetchone()[0]

@@ -64,6 +64,9 @@ class Organisation(models.Model):
         default="team",
         help_text=_("Everybody reads and discusses every idea; this decides who may vote."),
     )
+    # Set while the figures are recomputed on a new time zone (see ClockChange), so every page
+    # can say so without asking.
+    recomputing_since = models.DateTimeField(null=True, blank=True, editable=False)
     # Key of the HMAC with which customer references are stored; never shown.
     customer_ref_secret = models.CharField(max_length=64, default=new_secret, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -305,3 +308,67 @@ class IntegrationToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class ClockChangeQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(finished_at__isnull=True)
+
+
+class ClockChange(models.Model):
+    """The organisation moved to another time zone: every stored local day is stamped again on
+    the new clock (by capture), then the figures are recomputed (by the KPI engine). Until
+    both are done, pages say that the figures are being recomputed."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="clock_changes"
+    )
+    time_zone = models.CharField(max_length=64)
+    previous_time_zone = models.CharField(max_length=64)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Progress of the restamping, in rows; where it has got to in each table.
+    rows_total = models.PositiveBigIntegerField(default=0)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    cursors = models.JSONField(default=dict, blank=True)
+    restamped_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ClockChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.previous_time_zone} → {self.time_zone}"
+
+    @property
+    def percent(self) -> int:
+        if self.restamped_at is not None:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, round(100 * self.rows_done / self.rows_total))
+
+    def finish(self) -> None:
+        """The figures are on the new clock: pages stop saying they are being recomputed."""
+        changes = ClockChange.objects.filter(organisation=self.organisation_id)
+        finished = changes.filter(pk=self.pk).unfinished().update(finished_at=timezone.now())
+        if finished and not changes.unfinished().exists():
+            Organisation.objects.filter(pk=self.organisation_id).update(recomputing_since=None)
+
+    @classmethod
+    def request(cls, organisation, previous_time_zone, requested_by=None) -> "ClockChange":
+        """Record a change of zone, in the transaction that saved it. A change still under way
+        is overtaken: the restamping always follows the organisation's current zone."""
+        now = timezone.now()
+        cls.objects.filter(organisation=organisation).unfinished().update(finished_at=now)
+        Organisation.objects.filter(pk=organisation.pk).update(recomputing_since=now)
+        return cls.objects.create(
+            organisation=organisation,
+            time_zone=organisation.time_zone,
+            previous_time_zone=previous_time_zone,
+            requested_by=requested_by,
+        )

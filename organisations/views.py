@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -20,7 +21,8 @@ from organisations.forms import (
     OrganisationSettingsForm,
     PasswordResetForm,
 )
-from organisations.models import IntegrationToken, Membership, User
+from organisations.models import ClockChange, IntegrationToken, Membership, User
+from organisations.signals import time_zone_changed
 
 
 @require_safe
@@ -92,15 +94,33 @@ def token_revoke(request, pk):
 @roles.allowed_if(roles.can_manage_programme)
 def organisation_settings(request):
     organisation = request.user.organisation
+    previous_zone = organisation.time_zone
     form = OrganisationSettingsForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The settings are saved."))
+        with transaction.atomic():
+            form.save()
+            if organisation.time_zone != previous_zone:
+                change = ClockChange.request(organisation, previous_zone, request.user)
+                transaction.on_commit(
+                    lambda: time_zone_changed.send(sender=ClockChange, clock_change=change)
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The settings are saved. Every figure is being recomputed on the new "
+                        "time zone; pages say so until that is done."
+                    ),
+                )
+            else:
+                messages.success(request, _("The settings are saved."))
         return redirect("organisations:organisation_settings")
     return render(
         request,
         "organisations/organisation_settings.html",
-        {"form": form},
+        {
+            "form": form,
+            "clock_change": ClockChange.objects.filter(organisation=organisation).first(),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -3,7 +3,6 @@ the same rows, period and time-zone boundaries, and the KPI read API on top."""
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,9 +10,9 @@ from hypothesis import strategies as st
 
 from feedback.models import DirtyMark, Interaction, Response, Theme
 from kpis import rollups
-from tests import rollup_oracle
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from organisations import clock
+from tests import rollup_oracle
 
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
 
@@ -200,7 +199,9 @@ def test_rollups_equal_a_straightforward_recomputation(org, ingest, responses, i
     Response.objects.all().delete()
     Interaction.objects.all().delete()
     Rollup.objects.all().delete()
+    ThemeRollup.objects.all().delete()
     DailyCustomers.objects.all().delete()
+    Theme.objects.get_or_create(organisation=org.organisation, name="Ok", keywords="ok")
     for batch in (responses[: len(responses) // 2], responses[len(responses) // 2 :]):
         if batch:
             ingest("responses", batch)
@@ -208,10 +209,13 @@ def test_rollups_equal_a_straightforward_recomputation(org, ingest, responses, i
         if batch:
             ingest("interactions", batch)
     expected = [row for row in rollup_oracle.rollups(org.organisation) if any(row[3:])]
+    expected_themes = rollup_oracle.themes(org.organisation)
     assert rollup_rows(org.organisation) == expected
+    assert theme_rows(org.organisation) == expected_themes
     incremental_days = daily_rows(org.organisation)
     rollups.rebuild(org.organisation)
     assert rollup_rows(org.organisation) == expected
+    assert theme_rows(org.organisation) == expected_themes
     assert daily_rows(org.organisation) == incremental_days
 
 

@@ -1,0 +1,119 @@
+"""Writing rollup rows: exactly the rows of the keys that were recomputed, updated in place,
+added, or removed where nothing happened; rows that did not change are not written."""
+
+from collections import defaultdict
+
+from django.db.models import Q
+from django.utils import timezone
+
+from kpis.models import ThemeRollup
+
+
+def stored_rows(model, organisation, keys, day_field):
+    """The stored rows of exactly the given keys' (scope, kind, start) or (scope, day)."""
+    groups = defaultdict(set)
+    for key in keys:
+        groups[key[:-1]].add(key[-1])
+    found = []
+    for prefix, starts in groups.items():
+        scope = Q(team__isnull=True) if prefix[0] is None else Q(team_id=prefix[0])
+        kind = {"kind": prefix[1]} if len(prefix) > 1 else {}
+        found += model.objects.filter(
+            scope, organisation=organisation, **kind, **{f"{day_field}__in": starts}
+        )
+    return found
+
+
+def key_of(row, day_field):
+    if day_field == "day":
+        return (row.team_id, row.day)
+    return (row.team_id, row.kind, row.period_start)
+
+
+def replace(model, organisation, rows, day_field="period_start"):
+    """Make the stored rows of the given keys ({(scope, kind, start): counts}, or for
+    DailyCustomers {(scope, day): counts}) say what was recomputed: rows are updated in place,
+    added, or removed where nothing happened; unchanged rows are not written."""
+    existing = {
+        key_of(row, day_field): row for row in stored_rows(model, organisation, rows, day_field)
+    }
+    now = timezone.now()
+    created, updated, gone = [], [], []
+    for key, counts in rows.items():
+        row = existing.get(key)
+        if not any(counts.values()):
+            if row is not None:
+                gone.append(row.pk)
+        elif row is None:
+            fields = key_fields(key, day_field)
+            created.append(model(organisation=organisation, team_id=key[0], **fields, **counts))
+        elif any(getattr(row, name) != value for name, value in counts.items()):
+            for name, value in counts.items():
+                setattr(row, name, value)
+            row.updated_at = now
+            updated.append(row)
+    if gone:
+        model.objects.filter(pk__in=gone).delete()
+    if updated:
+        names = list(next(iter(rows.values())))
+        if hasattr(model, "updated_at"):
+            names.append("updated_at")
+        model.objects.bulk_update(updated, names, batch_size=500)
+    model.objects.bulk_create(created, batch_size=2000)
+
+
+def create(model, organisation, rows, day_field="period_start"):
+    """Store rows where none are (after a rebuild removed them all)."""
+    model.objects.bulk_create(
+        [
+            model(organisation=organisation, team_id=key[0], **key_fields(key, day_field), **row)
+            for key, row in rows.items()
+            if any(row.values())
+        ],
+        batch_size=2000,
+    )
+
+
+def key_fields(key, day_field):
+    if day_field == "day":
+        return {"day": key[1]}
+    return {"kind": key[1], "period_start": key[2]}
+
+
+def replace_themes(organisation, themes, *, fresh=False):
+    """As ``_replace`` for ThemeRollup: {(scope, kind, start): {theme id: (m, d)}}; ``fresh``:
+    none are stored."""
+    existing = (
+        {}
+        if fresh
+        else {
+            (*key_of(row, "period_start"), row.theme_id): row
+            for row in stored_rows(ThemeRollup, organisation, themes, "period_start")
+        }
+    )
+    wanted = {
+        (*key, theme): counts for key, found in themes.items() for theme, counts in found.items()
+    }
+    gone = [row.pk for key, row in existing.items() if key not in wanted]
+    created, updated = [], []
+    for (scope, kind, start, theme), (mentions, detractors) in wanted.items():
+        row = existing.get((scope, kind, start, theme))
+        if row is None:
+            created.append(
+                ThemeRollup(
+                    organisation=organisation,
+                    team_id=scope,
+                    kind=kind,
+                    period_start=start,
+                    theme_id=theme,
+                    mentions=mentions,
+                    detractor_mentions=detractors,
+                )
+            )
+        elif (row.mentions, row.detractor_mentions) != (mentions, detractors):
+            row.mentions, row.detractor_mentions = mentions, detractors
+            updated.append(row)
+    if gone:
+        ThemeRollup.objects.filter(pk__in=gone).delete()
+    ThemeRollup.objects.bulk_update(updated, ["mentions", "detractor_mentions"], batch_size=500)
+    ThemeRollup.objects.bulk_create(created, batch_size=2000)

@@ -1,0 +1,7 @@
+"""What the ground floor tells the apps above it, which it never imports."""
+
+from django.dispatch import Signal
+
+# The organisation changed its time zone (``clock_change``, a ClockChange); sent once that is
+# committed. Capture restamps its rows' local days; the KPI engine then recomputes.
+time_zone_changed = Signal()
