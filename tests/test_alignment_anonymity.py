@@ -330,11 +330,11 @@ def test_the_database_keeps_no_trace_of_which_transaction_wrote_whose_answer():
     for pair in (ORDINARY, TELLTALE, ORDINARY):
         answer(survey, team, {value: pair})  # each in a transaction of its own
     with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT xmin::text FROM levels_answerset")
+        cursor.execute("SELECT DISTINCT xmin::text FROM alignment_answerset")
         answer_transactions = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT DISTINCT xmin::text FROM levels_valueanswer")
+        cursor.execute("SELECT DISTINCT xmin::text FROM alignment_valueanswer")
         assert {row[0] for row in cursor.fetchall()} == answer_transactions
-        cursor.execute("SELECT xmin::text FROM levels_participant WHERE has_answered")
+        cursor.execute("SELECT xmin::text FROM alignment_participant WHERE has_answered")
         participants = [row[0] for row in cursor.fetchall()]
     assert len(answer_transactions) == 1
     assert participants.count(next(iter(answer_transactions))) == 1  # only the latest person
