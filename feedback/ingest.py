@@ -6,7 +6,6 @@ On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -16,7 +15,8 @@ from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator, clean_text
 from feedback.signals import announce_after_commit
 from feedback.themes import ThemeMatcher
-from organisations import clock
+from organisations import bulk, clock
+from organisations.bulk import NULL, escape
 
 LOOKUP_CHUNK = 5000
 
@@ -60,34 +60,6 @@ def _new_rows(model, organisation, rows):
     return fresh
 
 
-COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-COPY_BATCH = 10_000
-
-
-def _copy_text(value) -> str:
-    """One value in COPY's text format; much faster than adapting row by row."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(COPY_ESCAPES)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _escape(text: str) -> str:
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        return text.translate(COPY_ESCAPES)
-    return text
-
-
-NULL = "\\N"
-
-
 def _response_line(record) -> str:
     """One response in COPY's text format, written out field by field (the hot path of bulk
     ingest: much faster than formatting value by value)."""
@@ -95,34 +67,12 @@ def _response_line(record) -> str:
         record
     )
     score = NULL if score is None else score
-    external_id = NULL if external_id is None else _escape(external_id)
+    external_id = NULL if external_id is None else escape(external_id)
     link = NULL if link is None else link
     return (
-        f"{org}\t{team}\t{score}\t{_escape(comment)}\t{ref}\t{when.isoformat()}\t{day}\t"
-        f"{external_id}\t{source}\t{link}\t{_escape(language)}\t{_escape(email)}\t{now}"
+        f"{org}\t{team}\t{score}\t{escape(comment)}\t{ref}\t{when.isoformat()}\t{day}\t"
+        f"{external_id}\t{source}\t{link}\t{escape(language)}\t{escape(email)}\t{now}"
     )
-
-
-def _copy_lines(table: str, columns: list[str], lines) -> None:
-    """COPY lines already in COPY's text format, in batches."""
-    # Django does not wrap psycopg's copy(); without this a unique violation from a concurrent
-    # writer would escape as psycopg's error instead of Django's IntegrityError.
-    with connection.wrap_database_errors, connection.cursor() as cursor:
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with cursor.copy(statement) as copy:
-            batch = []
-            for line in lines:
-                batch.append(line)
-                if len(batch) == COPY_BATCH:
-                    copy.write("\n".join(batch) + "\n")
-                    batch = []
-            if batch:
-                copy.write("\n".join(batch) + "\n")
-
-
-def _copy(table: str, columns: list[str], tuples) -> None:
-    """COPY rows of values of any type."""
-    _copy_lines(table, columns, ("\t".join(map(_copy_text, values)) for values in tuples))
 
 
 def _reserve_ids(table: str, count: int) -> list[int]:
@@ -203,19 +153,19 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     if connection.vendor == "postgresql":
         table = Response._meta.db_table
         tagged = [i for i, found in enumerate(themes) if found]
-        _copy_lines(
+        bulk.copy_lines(
             table,
             RESPONSE_FIELDS,
             (_response_line(records[i]) for i, found in enumerate(themes) if not found),
         )
         if tagged:
             ids = _reserve_ids(table, len(tagged))
-            _copy_lines(
+            bulk.copy_lines(
                 table,
                 ["id", *RESPONSE_FIELDS],
                 (f"{pk}\t{_response_line(records[i])}" for pk, i in zip(ids, tagged, strict=True)),
             )
-            _copy(
+            bulk.copy_rows(
                 through._meta.db_table,
                 ["response_id", "theme_id"],
                 ((pk, theme) for pk, i in zip(ids, tagged, strict=True) for theme in themes[i]),
@@ -278,7 +228,7 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
     ]
     result.touched = {(record[1], record[4]) for record in records}
     if connection.vendor == "postgresql":
-        _copy(Interaction._meta.db_table, INTERACTION_FIELDS, records)
+        bulk.copy_rows(Interaction._meta.db_table, INTERACTION_FIELDS, records)
     else:
         Interaction.objects.bulk_create(
             [
