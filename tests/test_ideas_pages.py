@@ -14,7 +14,7 @@ from ideas.models import Idea, IdeaStatus, IdeaVote
 from levels import coherence
 from levels.models import PlanItem
 from tests.factories import UserFactory
-from tests.test_programmes_visibility import add_programme
+from tests.test_config_visibility import add_programme
 
 LIST_QUERIES = 12
 

@@ -91,7 +91,7 @@ def test_an_employee_proposes_only_for_their_own_team(login, org):
 
 def test_the_plan_item_decides_the_level_and_a_target_of_another_team_is_refused(login, org):
     from levels.models import PlanItem
-    from tests.test_programmes_visibility import add_programme
+    from tests.test_config_visibility import add_programme
 
     add_programme(org)
     behaviour = PlanItem.objects.create(programme=org.programme, level=6, title="Call back")

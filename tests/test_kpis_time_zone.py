@@ -13,7 +13,7 @@ from kpis.models import Rollup
 from kpis.tasks import recompute_rollups
 from organisations.models import ClockChange, Organisation
 from tests import rollup_oracle
-from tests.test_feedback_rollups import rollup_rows
+from tests.test_kpis_rollups import rollup_rows
 
 # Moments near midnight and month ends: in Amsterdam (UTC+1/+2) and New York (UTC-5/-4) many
 # of them fall on different days, weeks, months and even quarters.

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import TeamFactory, UserFactory
-from tests.test_feedback_dashboards import TEAM_PAGE_QUERIES
+from tests.test_dashboards_pages import TEAM_PAGE_QUERIES
 
 
 @pytest.mark.parametrize(

@@ -589,7 +589,7 @@ class RefusingBackend:
 def test_one_refused_answer_does_not_hold_up_the_others(org, settings):
     from dashboards import replies, tasks
 
-    settings.EMAIL_BACKEND = "tests.test_feedback_dashboards.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.test_dashboards_pages.RefusingBackend"
     add_responses(org, org.team_a, [3], comment="A", contact_email="refuse@example.com")
     add_responses(org, org.team_a, [3], comment="B", contact_email="fine@example.com", prefix="b")
     old = timezone.now() - dt.timedelta(minutes=10)

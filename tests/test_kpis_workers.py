@@ -16,7 +16,7 @@ from kpis.models import Rollup
 from kpis.tasks import recompute_rollups, sweep_dirty_rollups
 from tests import rollup_oracle
 from tests.conftest import start_worker
-from tests.test_feedback_rollups import rollup_rows
+from tests.test_kpis_rollups import rollup_rows
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
