@@ -11,7 +11,7 @@ from ideas import impact
 from ideas.models import Idea, IdeaStatus
 from kpis import metrics
 from programmes.models import Target
-from tests.test_programme_targets import rollup
+from tests.test_programmes_targets import rollup
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TODAY = dt.date(2026, 11, 15)
