@@ -15,7 +15,7 @@ first team of the day counts.
 """
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from feedback.models import Interaction, Response
 from kpis.metrics import DETRACTOR_MAX, PROMOTER_MIN
@@ -97,66 +97,66 @@ def count_interactions(organisation, team_days=None) -> dict:
     return counts
 
 
-# The customers' distinct visits (customer, day, team), each with the day of the customer's
-# visit before it to the same team and to any team, in one pass sorted by customer; then per
-# team and day, for each kind of period, how many visits are a first (or a returning) visit in
-# that period, for the team and for the whole organisation.
+# Each visit of a customer (customer, day, team, counted once however many interactions), with
+# the day of the customer's visit before it at the same team and at any team (at any team, a
+# second team on the same day counts as a visit before, with that day). Two ways to the same
+# rows: for every day, one pass sorted by customer; for a few days, an index lookup per visit
+# (interaction_customer), so that one new interaction never reads whole histories.
+EVERY_VISIT = """
+SELECT team_id, day,
+       lag(day) OVER (PARTITION BY customer, team_id ORDER BY day) AS team_before,
+       lag(day) OVER (PARTITION BY customer ORDER BY day, team_id) AS any_before
+FROM (SELECT customer_hash AS customer, local_day AS day, team_id
+      FROM feedback_interaction WHERE organisation_id = %s AND customer_hash <> ''
+      GROUP BY customer_hash, local_day, team_id) visits
+"""
+VISITS_ON_DAYS = """
+SELECT team_id, day,
+       (SELECT max(i.local_day) FROM feedback_interaction i
+        WHERE i.organisation_id = %s AND i.customer_hash = v.customer
+          AND i.team_id = v.team_id AND i.local_day < v.day) AS team_before,
+       (SELECT max(i.local_day) FROM feedback_interaction i
+        WHERE i.organisation_id = %s AND i.customer_hash = v.customer
+          AND (i.local_day < v.day OR (i.local_day = v.day AND i.team_id < v.team_id))
+       ) AS any_before
+FROM (SELECT customer_hash AS customer, local_day AS day, team_id
+      FROM feedback_interaction
+      WHERE organisation_id = %s AND customer_hash <> '' AND local_day IN ({days})
+      GROUP BY customer_hash, local_day, team_id) v
+"""
+# Per team and day, for each kind of period: how many visits are a customer's first in that
+# period, and how many of those are returning there; for the team, then for the organisation.
 FLAGS = """
-WITH visits AS (
-    SELECT customer_hash AS customer, local_day AS day, team_id
-    FROM feedback_interaction
-    WHERE organisation_id = %s AND customer_hash <> '' {customers}
-    GROUP BY customer_hash, local_day, team_id
-),
-previous AS (
-    SELECT team_id, day, {starts},
-           lag(day) OVER (PARTITION BY customer, team_id ORDER BY day) AS team_before,
-           lag(day) OVER (PARTITION BY customer ORDER BY day, team_id) AS any_before
-    FROM visits
-)
 SELECT team_id, day, {flags}
-FROM previous {days}
+FROM (SELECT team_id, day, team_before, any_before, {starts} FROM ({visits}) visits) flagged
 GROUP BY team_id, day
 """
 
 
-CUSTOMERS_ON_DAYS = """AND customer_hash IN (
-        SELECT customer_hash FROM feedback_interaction
-        WHERE organisation_id = %s AND local_day IN ({marks}))"""
-
-
-def _flags_sql(days) -> tuple[str, list, list]:
-    """FLAGS for one organisation, for every day or only for ``days`` (their customers' whole
-    histories are read, so that each visit's previous one is known): (sql, the days'
-    parameters, the period starts' parameters)."""
-    starts, start_params = [], []
-    for kind in clock.KINDS[1:]:
-        # Django's own SQL for the start of a week, month or quarter, on either database.
-        sql, params = connection.ops.date_trunc_sql(kind, "day", ())
-        starts.append(f"{sql} AS {kind}_start")
-        start_params += params
-    start_of = {clock.DAY: "day"} | {kind: f"{kind}_start" for kind in clock.KINDS[1:]}
+def _flags_sql(organisation, days) -> tuple[str, list]:
+    """FLAGS for one organisation, for every day or only for ``days``: (sql, parameters)."""
     flags = []
-    # For the whole organisation, a customer's second team on one day has any_before = day.
+    start_of = {clock.DAY: "day"} | {kind: f"{kind}_start" for kind in clock.KINDS[1:]}
     for before in ("team_before", "any_before"):
         for kind in clock.KINDS:
             start = start_of[kind]
             flags.append(f"count(*) FILTER (WHERE {before} IS NULL OR {before} < {start})")
             flags.append(f"count(*) FILTER (WHERE {before} < {start})")
-    customers, days_filter, day_params = "", "", []
-    if days is not None:
-        marks = ", ".join(["%s"] * len(days))
+    starts, params = [], []
+    for kind in clock.KINDS[1:]:
+        # Django's own SQL for the start of a week, month or quarter, on either database.
+        sql, start_params = connection.ops.date_trunc_sql(kind, "day", ())
+        starts.append(f"{sql} AS {kind}_start")
+        params += start_params
+    if days is None:
+        visits = EVERY_VISIT
+        params.append(organisation.pk)
+    else:
         # Placeholders only; the values are parameters.
-        customers = CUSTOMERS_ON_DAYS.format(marks=marks)
-        days_filter = f"WHERE day IN ({marks})"
-        day_params = sorted(days)
-    sql = FLAGS.format(
-        customers=customers,
-        starts=", ".join(starts),
-        flags=",\n       ".join(flags),
-        days=days_filter,
-    )
-    return sql, day_params, start_params
+        visits = VISITS_ON_DAYS.format(days=", ".join(["%s"] * len(days)))
+        params += [organisation.pk, organisation.pk, organisation.pk, *sorted(days)]
+    sql = FLAGS.format(flags=",\n       ".join(flags), starts=", ".join(starts), visits=visits)
+    return sql, params
 
 
 def flag_customers(organisation, days=None) -> tuple[dict, dict]:
@@ -164,16 +164,9 @@ def flag_customers(organisation, days=None) -> tuple[dict, dict]:
     the given days, or on every day."""
     if days is not None and not days:
         return {}, {}
-    sql, day_params, start_params = _flags_sql(days)
-    params = [organisation.pk]
-    if days is not None:
-        params += [organisation.pk, *day_params]
-    params += start_params
-    if days is not None:
-        params += day_params
     teams, whole = {}, {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*_flags_sql(organisation, days))
         for team, day, *flags in cursor.fetchall():
             day = clock.as_date(day)
             teams[(team, day)] = dict(zip(DAILY_FIELDS, flags[:8], strict=True))
@@ -185,35 +178,32 @@ def flag_customers(organisation, days=None) -> tuple[dict, dict]:
 
 def next_visits(organisation, team_days) -> tuple[set, set]:
     """New visits on ``team_days`` can make the same customers returning (or not) on their next
-    visit: ({(team id, next day at that team)}, {next day at any team}). One query over those
-    customers' visits."""
+    visit: ({(team id, the next day at that team)}, {the next day at any team}). One query, an
+    index lookup per visit on those days."""
     days = {day for _team, day in team_days}
+    later = Interaction.objects.filter(
+        organisation=organisation,
+        customer_hash=OuterRef("customer_hash"),
+        local_day__gt=OuterRef("local_day"),
+    ).order_by("local_day")
     visits = (
-        Interaction.objects.filter(
-            organisation=organisation,
-            customer_hash__in=Interaction.objects.filter(
-                organisation=organisation, local_day__in=days
-            )
-            .exclude(customer_hash="")
-            .values("customer_hash"),
+        Interaction.objects.filter(organisation=organisation, local_day__in=days)
+        .exclude(customer_hash="")
+        .values("customer_hash", "team_id", "local_day")
+        .annotate(
+            team_next=Subquery(later.filter(team_id=OuterRef("team_id")).values("local_day")[:1]),
+            any_next=Subquery(later.values("local_day")[:1]),
         )
-        .values_list("customer_hash", "team_id", "local_day")
+        .values_list("team_id", "local_day", "team_next", "any_next")
         .distinct()
         .order_by()
     )
-    by_team, anywhere = {}, {}
-    for customer, team, day in visits:
-        by_team.setdefault((customer, team), set()).add(day)
-        anywhere.setdefault(customer, set()).add(day)
     team_next, whole_next = set(), set()
-    for (customer, team), seen in by_team.items():
-        for day in seen & days:
-            later = [d for d in seen if d > day]
-            if later and (team, day) in team_days:
-                team_next.add((team, min(later)))
-            all_later = [d for d in anywhere[customer] if d > day]
-            if all_later:
-                whole_next.add(min(all_later))
+    for team, day, at_team, anywhere in visits:
+        if at_team is not None and (team, day) in team_days:
+            team_next.add((team, clock.as_date(at_team)))
+        if anywhere is not None:
+            whole_next.add(clock.as_date(anywhere))
     return team_next, whole_next
 
 
