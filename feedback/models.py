@@ -186,7 +186,8 @@ class Response(models.Model):
 
     def save(self, *args, **kwargs):
         if self.local_day is None:  # bulk ingest sets it; one row saved by hand gets it here
-            self.local_day = clock.local_day(self.organisation.time_zone)(self.submitted_at)
+            zone = clock.zone_for_stamping(self.organisation)
+            self.local_day = clock.local_day(zone)(self.submitted_at)
         super().save(*args, **kwargs)
 
 
@@ -232,7 +233,8 @@ class Interaction(models.Model):
 
     def save(self, *args, **kwargs):
         if self.local_day is None:
-            self.local_day = clock.local_day(self.organisation.time_zone)(self.occurred_at)
+            zone = clock.zone_for_stamping(self.organisation)
+            self.local_day = clock.local_day(zone)(self.occurred_at)
         super().save(*args, **kwargs)
 
 
@@ -312,7 +314,8 @@ class DirtyMarkQuerySet(models.QuerySet):
                     token=uuid.uuid4(),
                     marked_at=now,
                 )
-                for team_id, day in touched
+                # In one order for every writer, so two never wait on each other's marks.
+                for team_id, day in sorted(touched)
             ],
             update_conflicts=True,
             unique_fields=["team", "day", "later_periods"],

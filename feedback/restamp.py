@@ -15,7 +15,8 @@ from organisations import clock
 from organisations.models import ClockChange
 
 BATCH = 10_000
-# A restamp normally starts within seconds; the sweeper leaves younger changes to it.
+# A restamp normally starts within seconds and finishes a batch within seconds; the sweeper
+# sends again only a change that has not moved on for this long.
 GRACE = dt.timedelta(minutes=2)
 # (table, its moment, whether its days change customers in later periods)
 TABLES = {
@@ -42,10 +43,13 @@ def restamp(change_id: int) -> bool:
     for name, (model, moment, later_periods) in TABLES.items():
         while True:
             with transaction.atomic():
+                # The organisation's row before the change's, in the order a change of zone
+                # takes them (it saves the organisation, then records the change).
+                zone = clock.zone_for_stamping(organisation)
                 change = ClockChange.objects.select_for_update().get(pk=change_id)
                 if change.finished_at:
                     return False  # overtaken by a later change of zone
-                done = _restamp_batch(change, name, model, moment, later_periods)
+                done = _restamp_batch(change, zone, name, model, moment, later_periods)
             if done:
                 break
     with transaction.atomic():
@@ -57,7 +61,7 @@ def restamp(change_id: int) -> bool:
     return bool(updated)
 
 
-def _restamp_batch(change, name, model, moment, later_periods) -> bool:
+def _restamp_batch(change, zone, name, model, moment, later_periods) -> bool:
     """One batch after the change's cursor in one table; True when the table is done."""
     organisation = change.organisation
     after = change.cursors.get(name, 0)
@@ -68,8 +72,7 @@ def _restamp_batch(change, name, model, moment, later_periods) -> bool:
     )
     if not ids:
         return True
-    zone = zoneinfo.ZoneInfo(clock.zone_for_stamping(organisation))
-    stamped = TruncDate(moment, tzinfo=zone)
+    stamped = TruncDate(moment, tzinfo=zoneinfo.ZoneInfo(zone))
     batch = model.objects.filter(organisation=organisation, pk__gte=ids[0], pk__lte=ids[-1])
     moved = list(batch.exclude(local_day=stamped).values_list("pk", "team_id", "local_day"))
     if moved:
@@ -80,5 +83,6 @@ def _restamp_batch(change, name, model, moment, later_periods) -> bool:
         DirtyMark.objects.mark(organisation, days, later_periods=later_periods)
     change.cursors[name] = ids[-1]
     change.rows_done += len(ids)
-    change.save(update_fields=["cursors", "rows_done"])
+    change.progressed_at = timezone.now()
+    change.save(update_fields=["cursors", "rows_done", "progressed_at"])
     return False

@@ -1,6 +1,7 @@
 """Celery tasks of capture: thin, they load by id and call ordinary code."""
 
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
 from feedback import imports, restamp
@@ -70,8 +71,11 @@ def restamp_local_days(change_id: int) -> bool:
 @shared_task
 def sweep_clock_changes() -> int:
     """Beat's safety net: restamping that a lost message or a killed worker left unfinished."""
-    waiting = ClockChange.objects.unfinished().filter(
-        restamped_at__isnull=True, requested_at__lt=timezone.now() - restamp.GRACE
+    stalled = timezone.now() - restamp.GRACE
+    waiting = (
+        ClockChange.objects.unfinished()
+        .filter(restamped_at__isnull=True, requested_at__lt=stalled)
+        .filter(Q(progressed_at__isnull=True) | Q(progressed_at__lt=stalled))
     )
     owed = list(waiting.values_list("pk", flat=True))
     for change_id in owed:

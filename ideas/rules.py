@@ -38,10 +38,6 @@ def idea_moves_for(user, idea) -> list:
     return moves
 
 
-def can_move_idea(user, idea, to_status) -> bool:
-    return to_status in idea_moves_for(user, idea)
-
-
 def idea_comments_for(user, idea):
     """The customer comments linked to an idea that this person may read."""
     return Response.objects.comments_visible_to(user).filter(ideas=idea)

@@ -179,15 +179,16 @@ def flag_customers(organisation, days=None) -> tuple[dict, dict]:
 def next_visits(organisation, team_days) -> tuple[set, set]:
     """New visits on ``team_days`` can make the same customers returning (or not) on their next
     visit: ({(team id, the next day at that team)}, {the next day at any team}). One query, an
-    index lookup per visit on those days."""
-    days = {day for _team, day in team_days}
+    index lookup per visit on those team-days."""
+    if not team_days:
+        return set(), set()
     later = Interaction.objects.filter(
         organisation=organisation,
         customer_hash=OuterRef("customer_hash"),
         local_day__gt=OuterRef("local_day"),
     ).order_by("local_day")
     visits = (
-        Interaction.objects.filter(organisation=organisation, local_day__in=days)
+        Interaction.objects.filter(_in_team_days(team_days), organisation=organisation)
         .exclude(customer_hash="")
         .values("customer_hash", "team_id", "local_day")
         .annotate(
@@ -200,14 +201,16 @@ def next_visits(organisation, team_days) -> tuple[set, set]:
     )
     team_next, whole_next = set(), set()
     for team, day, at_team, anywhere in visits:
-        if at_team is not None and (team, day) in team_days:
+        if (team, day) not in team_days:
+            continue  # the superset's other days
+        if at_team is not None:
             team_next.add((team, clock.as_date(at_team)))
         if anywhere is not None:
             whole_next.add(clock.as_date(anywhere))
     return team_next, whole_next
 
 
-def add_up(kind, start, day_counts, daily) -> dict:
+def add_up(kind, day_counts, daily) -> dict:
     """The counts of a period from those of its days: ``day_counts`` the days' counts (any of
     COUNT_FIELDS), ``daily`` their DailyCustomers counts. The one way every period (and the
     organisation's day from its teams') is made, in a rebuild and incrementally."""

@@ -11,21 +11,10 @@ import datetime as dt
 from django.db.models import Q, Sum
 
 from kpis import metrics
+from kpis.counting import COUNT_FIELDS
 from kpis.metrics import Metric
 from kpis.models import Rollup, ThemeRollup
 from organisations import clock
-
-COUNT_FIELDS = (
-    "responses",
-    "promoters",
-    "passives",
-    "detractors",
-    "comments",
-    "interactions",
-    "errors",
-    "customers",
-    "returning_customers",
-)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,9 +49,7 @@ def _periods(days, dailies, day_themes, wanted=None):
                 key = (scope, kind, clock.period_start(day, kind))
                 if wanted is None or key in wanted:
                     grouped[key][place].append(value)
-    counts = {
-        key: add_up(key[1], key[2], rows, daily) for key, (rows, daily, _t) in grouped.items()
-    }
+    counts = {key: add_up(key[1], rows, daily) for key, (rows, daily, _t) in grouped.items()}
     themes = {key: add_up_themes(found) for key, (_r, _d, found) in grouped.items()}
     return counts, themes
 
@@ -65,9 +63,7 @@ def _day_rows(counts, dailies, scope_days):
     result = {}
     for scope, day in scope_days:
         rows = by_day[day] if scope is None else [counts.get((scope, day), {})]
-        result[(scope, day)] = add_up(
-            clock.DAY, day, rows, [dailies.get((scope, day), NO_CUSTOMERS)]
-        )
+        result[(scope, day)] = add_up(clock.DAY, rows, [dailies.get((scope, day), NO_CUSTOMERS)])
     return result
 
 
@@ -82,29 +78,35 @@ def rebuild(organisation) -> int:
     """Recompute every rollup of the organisation from the raw rows; returns rows written."""
     with transaction.atomic():
         lock(organisation)
-        marks = list(DirtyMark.objects.filter(organisation=organisation).values_list("pk", "token"))
-        responses, themes = counting.count_responses(organisation)
-        interactions = counting.count_interactions(organisation)
-        team_flags, whole_flags = counting.flag_customers(organisation)
-        counts = defaultdict(dict)
-        for source in (responses, interactions):
-            for key, row in source.items():
-                counts[key] |= row
-        dailies = team_flags | {(None, day): row for day, row in whole_flags.items()}
-        scope_days = set(counts) | set(team_flags) | {(None, day) for _team, day in counts}
-        scope_days |= {(None, day) for day in whole_flags}
-        days = _day_rows(counts, dailies, scope_days)
-        day_themes = dict(themes)
-        for (_team, day), found in themes.items():
-            day_themes[(None, day)] = add_up_themes([day_themes.get((None, day), {}), found])
-        periods, period_themes = _periods(days, dailies, day_themes)
-        for model in (Rollup, ThemeRollup, DailyCustomers):
-            model.objects.filter(organisation=organisation).delete()
-        store.create(DailyCustomers, organisation, dailies, day_field="day")
-        store.create(Rollup, organisation, _as_day_keys(days) | periods)
-        store.replace_themes(organisation, _as_day_keys(day_themes) | period_themes, fresh=True)
-        _clear(marks)
+        done = _rebuild(organisation)
+    _clear(done)
     return Rollup.objects.filter(organisation=organisation).count()
+
+
+def _rebuild(organisation) -> list:
+    """The rebuild itself, under the organisation's lock; returns the marks it did."""
+    marks = list(DirtyMark.objects.filter(organisation=organisation).values_list("pk", "token"))
+    responses, themes = counting.count_responses(organisation)
+    interactions = counting.count_interactions(organisation)
+    team_flags, whole_flags = counting.flag_customers(organisation)
+    counts = defaultdict(dict)
+    for source in (responses, interactions):
+        for key, row in source.items():
+            counts[key] |= row
+    dailies = team_flags | {(None, day): row for day, row in whole_flags.items()}
+    scope_days = set(counts) | set(team_flags) | {(None, day) for _team, day in counts}
+    scope_days |= {(None, day) for day in whole_flags}
+    days = _day_rows(counts, dailies, scope_days)
+    day_themes = dict(themes)
+    for (_team, day), found in themes.items():
+        day_themes[(None, day)] = add_up_themes([day_themes.get((None, day), {}), found])
+    periods, period_themes = _periods(days, dailies, day_themes)
+    for model in (Rollup, ThemeRollup, DailyCustomers):
+        model.objects.filter(organisation=organisation).delete()
+    store.create(DailyCustomers, organisation, dailies, day_field="day")
+    store.create(Rollup, organisation, _as_day_keys(days) | periods)
+    store.replace_themes(organisation, _as_day_keys(day_themes) | period_themes, fresh=True)
+    return marks
 
 
 def _clear(marks, chunk=100) -> None:
@@ -123,53 +125,54 @@ def recompute_dirty(organisation, *, limit: int = 100) -> int:
     """Recompute the periods behind up to ``limit`` marks; returns how many marks were done.
 
     Idempotent: running it twice, or two workers at once, recomputes the same rows. A mark set
-    again while this ran keeps its new token and is left for the next run.
+    again while this ran keeps its new token and is left for the next run. When the marks
+    waiting touch more periods than ``ROLLUP_REBUILD_ABOVE`` (a backfill, a change of time
+    zone), one rebuild does them all: one pass over the rows beats one per period.
     """
     with transaction.atomic():
         lock(organisation)
-        marks = list(
-            DirtyMark.objects.filter(organisation=organisation).order_by(
-                "team_id", "day", "later_periods"
-            )[:limit]
-        )
-        if not marks:
-            return 0
-        response_days = {(mark.team_id, mark.day) for mark in marks if not mark.later_periods}
-        interaction_days = {(mark.team_id, mark.day) for mark in marks if mark.later_periods}
-        flag_days = {day for _team, day in interaction_days}
-        if interaction_days:
-            team_next, whole_next = counting.next_visits(organisation, interaction_days)
-            flag_days |= whole_next | {day for _team, day in team_next}
-        touched = response_days | interaction_days
-        if _period_count(touched, flag_days) > settings.ROLLUP_REBUILD_ABOVE:
-            # A backfill touching many periods: one pass over the rows beats one per period.
-            rebuild(organisation)
-            return len(marks)
-        _update(organisation, response_days, interaction_days, flag_days)
-        _clear([(mark.pk, mark.token) for mark in marks])
-    return len(marks)
+        pending = DirtyMark.objects.filter(organisation=organisation)
+        if _period_count(pending.values_list("team_id", "day")) > settings.ROLLUP_REBUILD_ABOVE:
+            done = _rebuild(organisation)
+        else:
+            marks = list(pending.order_by("team_id", "day", "later_periods")[:limit])
+            done = [(mark.pk, mark.token) for mark in marks]
+            if marks:
+                _update(
+                    organisation,
+                    {(mark.team_id, mark.day) for mark in marks if not mark.later_periods},
+                    {(mark.team_id, mark.day) for mark in marks if mark.later_periods},
+                )
+    # After the commit and apart from it, so that ingest marking the same days never waits on
+    # (or deadlocks with) a recomputation; a mark left by a crash here is merely done again.
+    _clear(done)
+    return len(done)
 
 
-def _period_count(team_days, flag_days) -> int:
-    scopes = {(team, day) for team, day in team_days} | {(None, day) for day in flag_days}
-    scopes |= {(None, day) for _team, day in team_days}
+def _period_count(team_days) -> int:
+    """How many periods the marked (team, day) pairs make stale, for the team and overall."""
+    days = set(team_days)
+    scopes = days | {(None, day) for _team, day in days}
     return len({(s, k, clock.period_start(d, k)) for s, d in scopes for k in clock.KINDS})
 
 
-def _update(organisation, response_days, interaction_days, flag_days) -> None:
+def _update(organisation, response_days, interaction_days) -> None:
     """Recount the marked team-days and the days whose customers' flags may have changed, then
     the organisation's days, then every week, month and quarter holding any of them."""
-    # 1. What the raw rows say now.
+    # 1. What the raw rows say now. New visits change the customers of their own team-day and,
+    # at the team and overall, of the same customers' next visit.
+    team_next, whole_next = counting.next_visits(organisation, interaction_days)
+    flag_team_days = interaction_days | team_next
+    flag_days = {day for _team, day in flag_team_days} | whole_next
     responses, themes = counting.count_responses(organisation, response_days)
     interactions = counting.count_interactions(organisation, interaction_days)
     team_flags, whole_flags = counting.flag_customers(organisation, flag_days)
-    # 2. The customers of the flagged days, for every team on them and the organisation.
-    stored = set(_stored_dailies(organisation, ALL_TEAMS, days=flag_days)) if flag_days else set()
-    dailies = {key: team_flags.get(key, NO_CUSTOMERS) for key in stored | set(team_flags)}
+    # 2. The customers of those days: the teams' that may have changed, and the organisation's.
+    dailies = {key: team_flags.get(key, NO_CUSTOMERS) for key in flag_team_days}
     dailies |= {(None, day): whole_flags.get(day, NO_CUSTOMERS) for day in flag_days}
     store.replace(DailyCustomers, organisation, dailies, day_field="day")
+    team_days = response_days | flag_team_days
     # 3. The teams' days: as stored, with what was recounted put in.
-    team_days = response_days | interaction_days | {key for key in dailies if key[0] is not None}
     counts = _stored_day_counts(organisation, None, team_days=team_days)
     for key in response_days:
         counts[key] |= responses.get(key, dict.fromkeys(counting.RESPONSE_FIELDS, 0))

@@ -21,13 +21,23 @@ def recompute_rollups(organisation_id: int) -> int:
         marks = rollups.recompute_dirty(organisation)
         done += marks
         if not marks:
-            # Figures on a new clock once every restamped day is recomputed.
-            for change in ClockChange.objects.filter(
-                organisation=organisation, restamped_at__isnull=False
-            ).unfinished():
-                change.finish()
             break
+    finish_clock_changes(organisation)
     return done
+
+
+def finish_clock_changes(organisation) -> None:
+    """A change of time zone is done once every row is restamped and no mark set by then is
+    left: the figures are on the new clock. Marks set later (new rows) do not hold it up."""
+    restamped = list(
+        ClockChange.objects.filter(organisation=organisation, restamped_at__isnull=False)
+        .unfinished()
+        .values_list("pk", "restamped_at")
+    )
+    for change_id, restamped_at in restamped:  # read before the marks: none can slip between
+        marks = DirtyMark.objects.filter(organisation=organisation, marked_at__lte=restamped_at)
+        if not marks.exists():
+            ClockChange(pk=change_id, organisation=organisation).finish()
 
 
 @shared_task(acks_late=True)

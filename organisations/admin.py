@@ -20,6 +20,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DepartmentInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an existing organisation to another zone restamps its rows and recomputes
+        # its figures: that is done from its own settings page (ClockChange), not here.
+        return ["time_zone"] if obj is not None else []
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

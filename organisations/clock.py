@@ -47,15 +47,6 @@ def bounds(start: dt.date, kind: str, zone) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def starts_between(first: dt.date, last: dt.date, kind: str) -> list[dt.date]:
-    """Starts of every period of ``kind`` that overlaps the days first..last."""
-    start, starts = period_start(first, kind), []
-    while start <= last:
-        starts.append(start)
-        start = next_start(start, kind)
-    return starts
-
-
 def label(start: dt.date, kind: str) -> str:
     if kind == DAY:
         return start.isoformat()

@@ -6,7 +6,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +78,18 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        """Saving an organisation never writes ``recomputing_since``: only a change of time zone
+        and its end do (ClockChange), so a form loaded before the figures were done cannot put
+        the notice back."""
+        if self.pk is not None and kwargs.get("update_fields") is None and not self._state.adding:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "recomputing_since"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Department(models.Model):
@@ -333,6 +345,7 @@ class ClockChange(models.Model):
     rows_total = models.PositiveBigIntegerField(default=0)
     rows_done = models.PositiveBigIntegerField(default=0)
     cursors = models.JSONField(default=dict, blank=True)
+    progressed_at = models.DateTimeField(null=True, blank=True)  # the last batch restamped
     restamped_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -354,10 +367,14 @@ class ClockChange(models.Model):
 
     def finish(self) -> None:
         """The figures are on the new clock: pages stop saying they are being recomputed."""
-        changes = ClockChange.objects.filter(organisation=self.organisation_id)
-        finished = changes.filter(pk=self.pk).unfinished().update(finished_at=timezone.now())
-        if finished and not changes.unfinished().exists():
-            Organisation.objects.filter(pk=self.organisation_id).update(recomputing_since=None)
+        with transaction.atomic():
+            # The organisation's row first, as a change of zone takes it: a change requested
+            # meanwhile is seen before the notice is taken down.
+            organisation = Organisation.objects.select_for_update().get(pk=self.organisation_id)
+            changes = ClockChange.objects.filter(organisation=organisation)
+            finished = changes.filter(pk=self.pk).unfinished().update(finished_at=timezone.now())
+            if finished and not changes.unfinished().exists():
+                Organisation.objects.filter(pk=organisation.pk).update(recomputing_since=None)
 
     @classmethod
     def request(cls, organisation, previous_time_zone, requested_by=None) -> "ClockChange":

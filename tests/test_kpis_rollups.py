@@ -246,3 +246,35 @@ def test_kpi_api_reads_the_series_for_a_token_and_a_logged_in_employee(org, inge
 
 def test_kpi_api_needs_a_login_or_token(client, db):
     assert client.get("/api/v1/kpis").status_code == 401
+
+
+@pytest.mark.parametrize("by_copy", [True, False])
+def test_a_rebuild_writes_by_copy_and_by_the_orm_the_rows_of_the_independent_recomputation(
+    org, ingest, monkeypatch, by_copy
+):
+    from django.db import connection
+
+    from kpis import store
+
+    if by_copy and connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; SQLite writes the ORM's way")
+    Theme.objects.create(organisation=org.organisation, name="Wait", keywords="wait")
+    ingest(
+        "responses",
+        [
+            {"team": "alpha", "score": 3, "comment": "wait", "submitted_at": "2026-03-31T23:30"},
+            {"team": "beta", "score": 10, "comment": "fine", "submitted_at": "2026-04-01T09:00"},
+        ],
+    )
+    ingest(
+        "interactions",
+        [
+            {"team": "alpha", "customer_ref": "A", "occurred_at": "2026-01-05 10:00"},
+            {"team": "beta", "customer_ref": "A", "occurred_at": "2026-04-02 10:00"},
+        ],
+    )
+    monkeypatch.setattr(store, "COPY_WRITES", by_copy)
+    rollups.rebuild(org.organisation)
+    expected = [row for row in rollup_oracle.rollups(org.organisation) if any(row[3:])]
+    assert rollup_rows(org.organisation) == expected
+    assert theme_rows(org.organisation) == rollup_oracle.themes(org.organisation)

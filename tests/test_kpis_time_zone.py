@@ -125,9 +125,9 @@ def test_restamping_twice_or_after_a_kill_does_each_batch_once(
     batches = []
     original = restamp._restamp_batch
 
-    def counted(change, name, *args):
+    def counted(change, zone, name, *args):
         batches.append((name, change.cursors.get(name, 0)))
-        return original(change, name, *args)
+        return original(change, zone, name, *args)
 
     monkeypatch.setattr(restamp, "_restamp_batch", counted)
     with django_capture_on_commit_callbacks(execute=True):
@@ -163,3 +163,72 @@ def test_changing_other_settings_keeps_the_clock(client, org, stored):
     assert response.status_code == 302
     assert not ClockChange.objects.exists()
     assert Organisation.objects.get(pk=org.organisation.pk).recomputing_since is None
+
+
+def test_a_settings_save_that_overlaps_the_end_of_a_change_does_not_bring_the_notice_back(
+    client, org, stored, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        change_zone(client, org, "Asia/Tokyo")
+    loaded_before_the_end = Organisation.objects.get(pk=org.organisation.pk)
+    assert loaded_before_the_end.recomputing_since is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    loaded_before_the_end.name = "Acme Holding"
+    loaded_before_the_end.save()
+    organisation = Organisation.objects.get(pk=org.organisation.pk)
+    assert organisation.name == "Acme Holding"
+    assert organisation.recomputing_since is None
+
+
+def test_the_admin_does_not_move_an_organisation_to_another_zone(client, org):
+    """Only the settings page does, as it restamps and recomputes; the admin shows the zone."""
+    from organisations.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(admin)
+    page = client.get(f"/admin/organisations/organisation/{org.organisation.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="time_zone"' not in html and "Europe/Amsterdam" in html
+    assert (
+        'name="time_zone"' in client.get("/admin/organisations/organisation/add/").content.decode()
+    )
+
+
+def test_the_sweeper_sends_again_only_a_restamp_that_stalled(org, monkeypatch):
+    from django.utils import timezone
+
+    from feedback import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks, "send", lambda task, *args: sent.append(args))
+    long_ago = timezone.now() - restamp.GRACE * 2
+    moving = ClockChange.request(org.organisation, "UTC")
+    stalled = ClockChange.objects.create(
+        organisation=org.organisation, time_zone="Asia/Tokyo", previous_time_zone="UTC"
+    )
+    ClockChange.objects.filter(pk=moving.pk).update(
+        requested_at=long_ago, progressed_at=timezone.now()
+    )
+    ClockChange.objects.filter(pk=stalled.pk).update(requested_at=long_ago, progressed_at=long_ago)
+    assert tasks.sweep_clock_changes() == 1
+    assert sent == [(stalled.pk,)]
+
+
+def test_a_backlog_of_many_periods_is_done_by_one_rebuild(org, stored, settings, monkeypatch):
+    settings.ROLLUP_REBUILD_ABOVE = 10
+    rebuilds = []
+    original = rollups._rebuild
+    monkeypatch.setattr(rollups, "_rebuild", lambda o: rebuilds.append(o) or original(o))
+    DirtyMark.objects.mark(
+        org.organisation,
+        {(org.team_a.pk, day) for day in (f"2026-0{m}-0{d}" for m in (1, 4, 7) for d in (1, 2))},
+        later_periods=True,
+    )
+    recompute_rollups(org.organisation.pk)
+    assert len(rebuilds) == 1 and not DirtyMark.objects.exists()
+    assert rollup_rows(org.organisation) == [
+        row for row in rollup_oracle.rollups(org.organisation) if any(row[3:])
+    ]
