@@ -115,10 +115,14 @@ SELECT team_id, day,
        (SELECT max(i.local_day) FROM feedback_interaction i
         WHERE i.organisation_id = %s AND i.customer_hash = v.customer
           AND i.team_id = v.team_id AND i.local_day < v.day) AS team_before,
-       (SELECT max(i.local_day) FROM feedback_interaction i
-        WHERE i.organisation_id = %s AND i.customer_hash = v.customer
-          AND (i.local_day < v.day OR (i.local_day = v.day AND i.team_id < v.team_id))
-       ) AS any_before
+       CASE WHEN EXISTS (SELECT 1 FROM feedback_interaction i
+                         WHERE i.organisation_id = %s AND i.customer_hash = v.customer
+                           AND i.local_day = v.day AND i.team_id < v.team_id)
+            THEN v.day
+            ELSE (SELECT max(i.local_day) FROM feedback_interaction i
+                  WHERE i.organisation_id = %s AND i.customer_hash = v.customer
+                    AND i.local_day < v.day)
+       END AS any_before
 FROM (SELECT customer_hash AS customer, local_day AS day, team_id
       FROM feedback_interaction
       WHERE organisation_id = %s AND customer_hash <> '' AND local_day IN ({days})
@@ -126,9 +130,11 @@ FROM (SELECT customer_hash AS customer, local_day AS day, team_id
 """
 # Per team and day, for each kind of period: how many visits are a customer's first in that
 # period, and how many of those are returning there; for the team, then for the organisation.
+# Materialised: each visit's previous days are worked out once, not once per flag.
 FLAGS = """
+WITH visits AS MATERIALIZED ({visits})
 SELECT team_id, day, {flags}
-FROM (SELECT team_id, day, team_before, any_before, {starts} FROM ({visits}) visits) flagged
+FROM (SELECT team_id, day, team_before, any_before, {starts} FROM visits) flagged
 GROUP BY team_id, day
 """
 
@@ -142,19 +148,18 @@ def _flags_sql(organisation, days) -> tuple[str, list]:
             start = start_of[kind]
             flags.append(f"count(*) FILTER (WHERE {before} IS NULL OR {before} < {start})")
             flags.append(f"count(*) FILTER (WHERE {before} < {start})")
-    starts, params = [], []
+    if days is None:
+        visits, params = EVERY_VISIT, [organisation.pk]
+    else:
+        # Placeholders only; the values are parameters.
+        visits = VISITS_ON_DAYS.format(days=", ".join(["%s"] * len(days)))
+        params = [organisation.pk] * 4 + sorted(days)
+    starts = []
     for kind in clock.KINDS[1:]:
         # Django's own SQL for the start of a week, month or quarter, on either database.
         sql, start_params = connection.ops.date_trunc_sql(kind, "day", ())
         starts.append(f"{sql} AS {kind}_start")
         params += start_params
-    if days is None:
-        visits = EVERY_VISIT
-        params.append(organisation.pk)
-    else:
-        # Placeholders only; the values are parameters.
-        visits = VISITS_ON_DAYS.format(days=", ".join(["%s"] * len(days)))
-        params += [organisation.pk, organisation.pk, organisation.pk, *sorted(days)]
     sql = FLAGS.format(flags=",\n       ".join(flags), starts=", ".join(starts), visits=visits)
     return sql, params
 

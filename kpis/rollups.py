@@ -205,12 +205,15 @@ def _update(organisation, response_days, interaction_days) -> None:
     # 5. Every longer period holding a changed day, added up from all its days.
     changed = team_days | {(None, day) for day in whole_days}
     _recompute_periods(
-        organisation, {(s, k, clock.period_start(d, k)) for s, d in changed for k in LONGER}
+        organisation,
+        {(s, k, clock.period_start(d, k)) for s, d in changed for k in LONGER},
+        themes=bool(response_days),
     )
 
 
-def _recompute_periods(organisation, wanted) -> None:
-    """Add up the wanted (scope, kind, start) periods from their stored days."""
+def _recompute_periods(organisation, wanted, *, themes=True) -> None:
+    """Add up the wanted (scope, kind, start) periods from their stored days (their themes too,
+    unless only interactions changed)."""
     if not wanted:
         return
     scopes = {scope for scope, _k, _s in wanted}
@@ -218,11 +221,12 @@ def _recompute_periods(organisation, wanted) -> None:
     span = (first, max(clock.next_start(start, kind) for _s, kind, start in wanted))
     days = _stored_day_counts(organisation, scopes, span=span)
     dailies = _stored_dailies(organisation, scopes, span=span)
-    themes = _stored_day_themes(organisation, scopes, span=span)
-    periods, period_themes = _periods(days, dailies, themes, wanted)
+    day_themes = _stored_day_themes(organisation, scopes, span=span) if themes else {}
+    periods, period_themes = _periods(days, dailies, day_themes, wanted)
     empty = dict.fromkeys(COUNT_FIELDS, 0)
     store.replace(Rollup, organisation, {key: periods.get(key, empty) for key in wanted})
-    store.replace_themes(organisation, {key: period_themes.get(key, {}) for key in wanted})
+    if themes:
+        store.replace_themes(organisation, {key: period_themes.get(key, {}) for key in wanted})
 
 
 ALL_TEAMS = "all teams"

@@ -12,18 +12,19 @@ from organisations import bulk
 
 
 def stored_rows(model, organisation, keys, day_field):
-    """The stored rows of exactly the given keys' (scope, kind, start) or (scope, day)."""
+    """The stored rows of exactly the given keys' (scope, kind, start) or (scope, day), in one
+    query."""
     groups = defaultdict(set)
     for key in keys:
         groups[key[:-1]].add(key[-1])
-    found = []
+    if not groups:
+        return []
+    wanted = Q()
     for prefix, starts in groups.items():
         scope = Q(team__isnull=True) if prefix[0] is None else Q(team_id=prefix[0])
-        kind = {"kind": prefix[1]} if len(prefix) > 1 else {}
-        found += model.objects.filter(
-            scope, organisation=organisation, **kind, **{f"{day_field}__in": starts}
-        )
-    return found
+        kind = Q(kind=prefix[1]) if len(prefix) > 1 else Q()
+        wanted |= scope & kind & Q(**{f"{day_field}__in": starts})
+    return list(model.objects.filter(wanted, organisation=organisation))
 
 
 def key_of(row, day_field):
