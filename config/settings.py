@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "levels",
     "alignment",
     "ideas",
+    "followups",
     "dashboards",
 ]
 
@@ -294,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
     "weekly-digest": {
         "task": "dashboards.tasks.send_weekly_digests",
         "schedule": timedelta(hours=1),
+    },
+    # New follow-ups whose message was lost, reminders on the due day, escalations.
+    "sweep-followups": {
+        "task": "followups.tasks.sweep_followups",
+        "schedule": timedelta(minutes=5),
     },
     "send-pending-replies": {
         "task": "dashboards.tasks.send_pending_replies",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("programmes.urls")),
     path("", include("alignment.urls")),
     path("", include("ideas.urls")),
+    path("", include("followups.urls")),
     path("", include("dashboards.urls")),
     path("api/v1/", api.urls),
     path("accounts/login/", organisation_views.LoginView.as_view(), name="login"),

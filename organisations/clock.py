@@ -4,6 +4,7 @@ its local days, and today where it is."""
 import datetime as dt
 import zoneinfo
 
+import holidays
 from django.db import connection
 from django.utils import timezone
 
@@ -95,3 +96,20 @@ def zone_for_stamping(organisation) -> str:
             [organisation.pk],
         )
         return cursor.fetchone()[0]
+
+
+def holiday_calendar(country: str, years):
+    """The public holidays of ``country`` (ISO 3166 code, e.g. "NL") in ``years``."""
+    return holidays.country_holidays(country, years=years)
+
+
+def add_working_days(start: dt.date, days: int, country: str) -> dt.date:
+    """The day ``days`` working days after ``start``: weekends and the country's public holidays
+    do not count. ``start`` itself never counts, whatever day it is."""
+    calendar = holiday_calendar(country, range(start.year, start.year + 2))
+    day = start
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and day not in calendar:
+            days -= 1
+    return day

@@ -50,6 +50,8 @@ class OrganisationSettingsForm(forms.ModelForm):
             "min_comment_group_size",
             "contact_retention_days",
             "idea_voting",
+            "followup_working_days",
+            "holiday_country",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -63,6 +65,18 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
         self.fields["idea_voting"].required = False  # left out: unchanged
+        self.fields["followup_working_days"].min_value = 1
+        self.fields["followup_working_days"].max_value = 20
+        # Left out (an older form): unchanged.
+        self.fields["followup_working_days"].required = False
+        self.fields["holiday_country"].required = False
+
+    def clean_followup_working_days(self):
+        value = self.cleaned_data["followup_working_days"]
+        return self.instance.followup_working_days if value is None else value
+
+    def clean_holiday_country(self):
+        return self.cleaned_data["holiday_country"] or self.instance.holiday_country
 
     def clean_idea_voting(self):
         return self.cleaned_data["idea_voting"] or self.instance.idea_voting

@@ -21,6 +21,29 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
+# Countries whose public holidays follow-up deadlines skip (organisations.clock uses the
+# ``holidays`` library, which knows many more; these are the ones we offer).
+HOLIDAY_COUNTRIES = [
+    ("AT", _("Austria")),
+    ("BE", _("Belgium")),
+    ("CH", _("Switzerland")),
+    ("DE", _("Germany")),
+    ("DK", _("Denmark")),
+    ("ES", _("Spain")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("GB", _("United Kingdom")),
+    ("IE", _("Ireland")),
+    ("IT", _("Italy")),
+    ("LU", _("Luxembourg")),
+    ("NL", _("Netherlands")),
+    ("NO", _("Norway")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("SE", _("Sweden")),
+]
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
@@ -63,6 +86,21 @@ class Organisation(models.Model):
         ],
         default="team",
         help_text=_("Everybody reads and discusses every idea; this decides who may vote."),
+    )
+    followup_working_days = models.PositiveSmallIntegerField(
+        _("call unhappy customers back within (working days)"),
+        default=2,
+        help_text=_(
+            "A follow-up of a customer who scored 0–6 is due this many working days after "
+            "the answer; weekends and public holidays do not count."
+        ),
+    )
+    holiday_country = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        choices=HOLIDAY_COUNTRIES,
+        default="NL",
+        help_text=_("Its public holidays are not working days for follow-ups."),
     )
     # Set while the figures are recomputed on a new time zone (see ClockChange), so every page
     # can say so without asking.

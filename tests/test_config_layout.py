@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # Ground floor first, as in INSTALLED_APPS and .importlinter.
 APPS = ["organisations", "feedback", "kpis", "programmes", "levels", "alignment", "ideas"]
-APPS += ["dashboards"]
+APPS += ["followups", "dashboards"]
 OURS = {*APPS, "config"}
 ROLLUP_TABLES = re.compile(r"\bkpis_(rollup|themerollup|dailycustomers)\b", re.IGNORECASE)
 

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FollowupsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "followups"
+    verbose_name = _("Follow-ups")
+
+    def ready(self):
+        from feedback.signals import marked_dirty
+        from followups import receivers
+        from organisations import signals
+
+        marked_dirty.connect(receivers.open_new_followups, dispatch_uid="followups-open")
+        # People management (issue 18) announces a leaver; until that signal exists the hook
+        # is followups.ownership.hand_back_to_lead, which it should call.
+        person_left = getattr(signals, "person_left", None)
+        if person_left is not None:
+            person_left.connect(receivers.person_left, dispatch_uid="followups-person-left")
