@@ -13,6 +13,7 @@ from alignment.models import Value
 from dashboards import replies
 from dashboards.digest import digest_opt_out_token
 from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
+from followups.models import FollowUp
 from ideas.models import Idea
 from organisations import roles
 from organisations.models import IntegrationToken
@@ -300,6 +301,31 @@ EXPECTED |= {
         {"to_status": "accepted"},
     ),
 }
+# Follow-ups: the team and management (they show comments); the owner (the lead) and
+# management move one on; only they hand it over. Outside the team it does not exist.
+OUTSIDE_TEAM = {"hr": 404, "employee_b": 404, "other_manager": 404}
+EXPECTED |= {
+    "followups:list": ("get", lambda o: [], only({}, 200)),
+    "followups:detail": ("get", lambda o: [o.followup.pk], only(OUTSIDE_TEAM, 200)),
+    "followups:contacted": (
+        "post",
+        lambda o: [o.followup.pk],
+        only({"manager": 302, "lead": 302} | OUTSIDE_TEAM, 400),
+        {},
+    ),
+    "followups:close": (
+        "post",
+        lambda o: [o.followup.pk],
+        only({"manager": 302, "lead": 302} | OUTSIDE_TEAM, 400),
+        {"outcome": "closed", "learned": "A late delivery"},
+    ),
+    "followups:owner": (
+        "post",
+        lambda o: [o.followup.pk],
+        only({"manager": 400, "lead": 400, "employee": 403} | OUTSIDE_TEAM, 403),
+        {"owner": "0"},
+    ),
+}
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
@@ -382,6 +408,14 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
         contact_email="customer@example.com",
         submitted_at=timezone.now(),
         source=Source.FORM,
+    )
+    org.followup = FollowUp.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        response=org.response,
+        reached_by="email",
+        owner=org.lead,
+        due_on=timezone.localdate(),
     )
     org.digest_token = digest_opt_out_token(org.employee)
     add_programme(org)
