@@ -2,12 +2,15 @@
 series of a team or the organisation with their intervals, and the targets with their progress,
 for an integration token or a logged-in person of the organisation."""
 
+import dataclasses
 from datetime import date
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
+from followups import figures as followup_figures
 from kpis import read
+from organisations import clock
 from organisations.api import ErrorOut, IntegrationTokenAuth, OrganisationMemberAuth
 from programmes.targets import progress as target_progress
 
@@ -27,6 +30,20 @@ class ChangeOut(Schema):
     low: float
     high: float
     significant: bool
+
+
+class FollowThroughOut(Schema):
+    n_due: int = Field(description="Follow-ups due in the period that are finished or late.")
+    on_time: int
+    on_time_share: float | None = Field(description="% closed by their due day.")
+    on_time_low: float | None
+    on_time_high: float | None
+    n_closed: int
+    median_days: float | None = Field(description="Median days from opening to closing.")
+    median_low: float | None
+    median_high: float | None
+    open: int
+    overdue: int
 
 
 class PeriodOut(Schema):
@@ -52,6 +69,10 @@ class PeriodOut(Schema):
     returning_rate: FigureOut
     returning_rate_change: ChangeOut | None = Field(
         description="Against the period before, in percentage points, with its 95% interval."
+    )
+    follow_through: FollowThroughOut = Field(
+        description="Follow-ups of unhappy customers due in the period: how many were closed "
+        "on time and how fast, with 95% intervals."
     )
 
 
@@ -110,6 +131,12 @@ def get_kpis(
         if found is None:
             return Status(404, {"detail": f"No team with slug “{team}”."})
     entries = read.series(request.organisation, team=found, kind=period, last=last)
+    today = clock.local_today(request.organisation)
+    follow_through = followup_figures.by_period(
+        request.organisation, found, period, [entry["period_start"] for entry in entries], today
+    )
+    for entry in entries:
+        entry["follow_through"] = dataclasses.asdict(follow_through[entry["period_start"]])
     targets = [row.as_json() for row in target_progress(request.organisation, found)]
     return Status(
         200, {"team": team or None, "period": period, "series": entries, "targets": targets}

@@ -1,6 +1,6 @@
 """Follow-through, open to everyone: how often and how fast each team (and the organisation)
-closed the loop. Computed from the follow-ups themselves in one counted query per call: they
-are few (a handful a day per team), so no rollup is needed.
+closed the loop, by the day each follow-up was due. Computed from the follow-ups themselves,
+one counted query per call: they are few (a handful a day per team), so no rollup is needed.
 
 - *closed on time*: of the follow-ups already due (or finished), the share closed (reached or
   "could not reach") on or before their due day; 95% Wilson interval.
@@ -13,10 +13,9 @@ import math
 from dataclasses import dataclass
 from statistics import median
 
-from django.utils import timezone
-
 from followups.models import DONE_STATES, FollowUp
 from kpis.metrics import wilson
+from organisations import clock
 
 WINDOW_DAYS = 90
 
@@ -80,14 +79,16 @@ def _summarise(rows, today) -> FollowThrough:
     return figures
 
 
+FIELDS = ("team_id", "state", "due_on", "closed_on", "opened_at", "closed_at")
+
+
 def follow_through(organisation, today, *, days=WINDOW_DAYS):
-    """(the organisation's figures, {team id: the team's figures}) over follow-ups opened in
-    the last ``days`` days. One query."""
-    since = timezone.now() - dt.timedelta(days=days)
+    """(the organisation's figures, {team id: the team's figures}) over the follow-ups due in
+    the last ``days`` days (and those due later but finished already). One query."""
     rows = list(
-        FollowUp.objects.filter(organisation=organisation, opened_at__gte=since)
+        FollowUp.objects.filter(organisation=organisation, due_on__gte=today - dt.timedelta(days))
         .order_by()
-        .values_list("team_id", "state", "due_on", "closed_on", "opened_at", "closed_at")
+        .values_list(*FIELDS)
     )
     by_team = {}
     for row in rows:
@@ -96,3 +97,22 @@ def follow_through(organisation, today, *, days=WINDOW_DAYS):
         _summarise([row[1:] for row in rows], today),
         {team_id: _summarise(team_rows, today) for team_id, team_rows in by_team.items()},
     )
+
+
+def by_period(organisation, team, kind, starts, today) -> dict:
+    """{period start: figures} of the follow-ups due in each period, of a team (or the whole
+    organisation with ``team`` None). One query."""
+    if not starts:
+        return {}
+    end = clock.next_start(starts[-1], kind)
+    found = FollowUp.objects.filter(
+        organisation=organisation, due_on__gte=starts[0], due_on__lt=end
+    )
+    if team is not None:
+        found = found.filter(team=team)
+    grouped = {start: [] for start in starts}
+    for row in found.order_by().values_list(*FIELDS):
+        start = clock.period_start(row[2], kind)
+        if start in grouped:
+            grouped[start].append(row[1:])
+    return {start: _summarise(rows, today) for start, rows in grouped.items()}

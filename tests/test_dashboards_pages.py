@@ -248,9 +248,10 @@ def test_lead_answers_a_customer_who_asked_for_contact_in_their_language(client,
     assert answer.status_code == 302
     reply = Reply.objects.get()
     assert reply.author == org.lead and reply.sent_at is not None
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["klant@example.com"]
+    # The lead also heard of the follow-up the unhappy answer opened (tests/test_followups_*).
+    to_customer = [message for message in mail.outbox if message.to == ["klant@example.com"]]
+    assert len(to_customer) == 1
+    message = to_customer[0]
     assert "Een antwoord van Alpha" in message.subject  # the customer's language
     assert "morgen om tien uur" in message.body
     # The loop is closed for the team to see.
@@ -282,7 +283,8 @@ def test_the_sweeper_sends_answers_whose_task_was_lost(org):
     assert tasks.send_pending_replies() == 1
     assert tasks.send_pending_replies() == 0  # sent once, however often it runs
     assert tasks.send_reply(reply.pk) is False
-    assert len(mail.outbox) == 1
+    # (The lead's alert of the follow-up this answer opened goes to the lead, not counted.)
+    assert len([message for message in mail.outbox if message.to == ["c@example.com"]]) == 1
 
 
 # --- Query counts ---------------------------------------------------------------------------------
@@ -612,7 +614,8 @@ def test_an_answer_sent_twice_is_stored_and_mailed_once(client, org):
     form = {"submission": "6f1c1c1e-8a1b-4a55-9d3e-2b8f8d0c0a11", "body": "We call you today."}
     assert client.post(url, form).status_code == 302
     assert client.post(url, form).status_code == 302
-    assert Reply.objects.count() == 1 and len(mail.outbox) == 1
+    to_customer = [message for message in mail.outbox if message.to == ["c@example.com"]]
+    assert Reply.objects.count() == 1 and len(to_customer) == 1
 
 
 @pytest.mark.django_db(transaction=True)

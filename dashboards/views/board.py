@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dashboards import figures
-from organisations import roles
+from followups import figures as followup_figures
+from organisations import clock, roles
 from programmes import targets as target_engine
 
 
@@ -31,6 +32,7 @@ def board(request):
         ("returning", _("Returning")),
         ("responses", _("Scores")),
     ]
+    total, per_team = followup_figures.follow_through(organisation, clock.local_today(organisation))
     targets_of = {}
     for row in target_engine.progress(organisation, all_teams=True):
         targets_of.setdefault(row.target.team_id, []).append(row)
@@ -40,6 +42,11 @@ def board(request):
         {
             "board": figures.board(organisation, teams, kind, sort, descending),
             "targets_of": targets_of,
+            "follow_through_rows": [
+                (team, per_team.get(team.pk, followup_figures.FollowThrough())) for team in teams
+            ],
+            "follow_through_total": total,
+            "follow_through_days": followup_figures.WINDOW_DAYS,
             "linked_team_ids": own,
             "organisation": organisation,
             "kind": kind,
