@@ -301,6 +301,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followups.tasks.sweep_followups",
         "schedule": timedelta(minutes=5),
     },
+    # Webhook deliveries whose task was lost, and retries whose backoff has passed.
+    "sweep-webhooks": {
+        "task": "organisations.tasks.sweep_webhooks",
+        "schedule": timedelta(minutes=1),
+    },
+    "forget-old-webhook-comments": {
+        "task": "organisations.tasks.forget_old_webhook_comments",
+        "schedule": timedelta(hours=24),
+    },
     "send-pending-replies": {
         "task": "dashboards.tasks.send_pending_replies",
         "schedule": timedelta(minutes=5),
@@ -314,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(hours=24),
     },
 }
+
+# Outgoing webhooks: plain http and the loopback address only where tests or the demo run a
+# receiver on this machine; how long a receiver may take before the attempt counts as failed.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", DEBUG)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 
 # Periods a worker recomputes one by one; past this a backfill rebuilds the organisation in one
 # pass over its rows, which is cheaper.

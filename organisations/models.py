@@ -427,3 +427,92 @@ class ClockChange(models.Model):
             previous_time_zone=previous_time_zone,
             requested_by=requested_by,
         )
+
+
+class WebhookEvent(models.TextChoices):
+    ANSWERS = "answers.received", _("New answers (one per API call or import, one per form answer)")
+    FOLLOWUP_OPENED = "followup.opened", _("A follow-up was opened")
+    FOLLOWUP_OVERDUE = "followup.overdue", _("A follow-up is overdue")
+    IDEA_DECIDED = "idea.decided", _("An idea was decided on")
+
+
+class WebhookQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(paused_at__isnull=True)
+
+
+class Webhook(models.Model):
+    """An address (Teams, Slack, the organisation's own system) that hears of chosen events,
+    each delivery signed with the webhook's secret."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(_("address"), max_length=500)
+    events = models.JSONField(_("events"), default=list)
+    # Only a webhook registered for a team receives its customers' comments.
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("team"),
+        help_text=_("Only a webhook of one team receives its customers' comments."),
+    )
+    # Key of the HMAC signature; shown once when the webhook is registered.
+    secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Failed attempts in a row; at PAUSE_AFTER the webhook is paused until management resumes.
+    failures_in_a_row = models.PositiveSmallIntegerField(default=0)
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+
+    objects = WebhookQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook: sent, retried with backoff, logged with its last answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("sending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    # The same event is delivered once to a webhook, however often it is emitted.
+    event_key = models.CharField(max_length=120)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A claimed delivery belongs to one worker until then; after it the sweeper takes it back.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_answer = models.TextField(blank=True)  # the receiver's answer or the error, shortened
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook", "event_key"], name="webhook_delivery_once_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.webhook_id} ({self.status})"
