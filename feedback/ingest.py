@@ -5,6 +5,8 @@ stored (or repeats within the batch) are skipped, so sending the same row twice 
 On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -15,8 +17,9 @@ from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator, clean_text
 from feedback.signals import announce_after_commit
 from feedback.themes import ThemeMatcher
-from organisations import bulk, clock
+from organisations import bulk, clock, webhooks
 from organisations.bulk import NULL, escape
+from organisations.models import Team, WebhookEvent
 
 LOOKUP_CHUNK = 5000
 
@@ -184,8 +187,36 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
             batch_size=500,
         )
     DirtyMark.objects.mark(organisation, result.touched, later_periods=False)
+    _tell_webhooks(organisation, fresh, result, source)
     announce_after_commit(organisation)
     return result
+
+
+def _tell_webhooks(organisation, fresh, result, source) -> None:
+    """One "answers.received" event per call (an API call, an import, a form answer) with its
+    counts per team; a form answer's comment goes only to its team's own webhook."""
+    if not webhooks.wanted(organisation, WebhookEvent.ANSWERS):
+        return
+    per_team = Counter(row["team_id"] for row in fresh)
+    slugs = dict(Team.objects.filter(pk__in=per_team).values_list("pk", "slug"))
+    payload = {
+        "source": source,
+        "created": result.created,
+        "duplicates": result.duplicates,
+        "teams": [{"team": slugs[pk], "created": n} for pk, n in sorted(per_team.items())],
+    }
+    team, comments, key = None, None, f"answers:{uuid.uuid4()}"
+    if source == Source.FORM and len(fresh) == 1:
+        row = fresh[0]
+        key = f"answers:{row['external_id']}"  # a form shown once is one event
+        payload["score"] = row["score"]
+        if row["comment"]:
+            team = Team.objects.get(pk=row["team_id"])
+            response_id = Response.objects.values_list("pk", flat=True).get(
+                organisation=organisation, external_id=row["external_id"]
+            )
+            comments = {response_id: row["comment"]}
+    webhooks.emit(organisation, WebhookEvent.ANSWERS, key, payload, team=team, comments=comments)
 
 
 INTERACTION_FIELDS = [

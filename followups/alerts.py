@@ -8,14 +8,16 @@ import zoneinfo
 
 from django.conf import settings
 from django.core import mail
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from followups import opening
 from followups.models import FollowUp
 from organisations import clock
-from organisations.models import Role, User
+from organisations.models import Role, User, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,9 @@ def send_one(pk, kind) -> int:
     followup = FollowUp.objects.select_related("team", "owner", "organisation", "response").get(
         pk=pk
     )
+    if kind == OVERDUE:
+        with transaction.atomic():
+            opening.tell_webhooks(followup, WebhookEvent.FOLLOWUP_OVERDUE)
     try:
         messages = [message(followup, kind, person) for person in recipients(followup, kind)]
         if messages:

@@ -3,6 +3,9 @@ often the answer is sent or the task runs (a unique answer per follow-up; confli
 
 import datetime as dt
 
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import Response
@@ -10,7 +13,8 @@ from followups import reachability
 from followups.models import FollowUp
 from followups.ownership import default_owners
 from kpis.metrics import DETRACTOR_MAX
-from organisations import clock
+from organisations import clock, webhooks
+from organisations.models import WebhookEvent
 
 # Only recent answers are followed up: an import of last year's feedback is history, not a
 # customer waiting for a call.
@@ -59,6 +63,33 @@ def open_for(organisation, now=None) -> int:
         )
         for row in candidates
     ]
-    before = FollowUp.objects.filter(organisation=organisation).count()
-    FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
-    return FollowUp.objects.filter(organisation=organisation).count() - before
+    with transaction.atomic():
+        before = FollowUp.objects.filter(organisation=organisation).count()
+        FollowUp.objects.bulk_create(rows, ignore_conflicts=True)
+        opened = FollowUp.objects.filter(organisation=organisation).count() - before
+        if opened and webhooks.wanted(organisation, WebhookEvent.FOLLOWUP_OPENED):
+            created = FollowUp.objects.filter(response_id__in=[r["pk"] for r in candidates])
+            for followup in created.select_related("team", "response"):
+                tell_webhooks(followup, WebhookEvent.FOLLOWUP_OPENED)
+    return opened
+
+
+def tell_webhooks(followup, event) -> None:
+    """A follow-up opened or overdue; the customer's comment only to the team's own webhook.
+    Keyed by the follow-up, so each is told once."""
+    response = followup.response
+    webhooks.emit(
+        followup.organisation,
+        event,
+        f"{event}:{followup.pk}",
+        {
+            "followup": followup.pk,
+            "team": followup.team.slug,
+            "score": response.score,
+            "due_on": followup.due_on,
+            "reached_by": followup.reached_by,
+            "url": settings.SITE_URL + reverse("followups:detail", args=[followup.pk]),
+        },
+        team=followup.team,
+        comments={response.pk: response.comment} if response.comment else None,
+    )

@@ -78,6 +78,16 @@ def refusal(url: str) -> str | None:
 # --- Emitting ---------------------------------------------------------------------------------
 
 
+def wanted(organisation, event: str) -> bool:
+    """Whether any active webhook of the organisation wants ``event`` (one query), for callers
+    whose payload costs something to build."""
+    return (
+        Webhook.objects.active()
+        .filter(organisation=organisation, events__contains=[event])
+        .exists()
+    )
+
+
 def emit(organisation, event: str, key: str, payload: dict, *, team=None, comments=None) -> int:
     """Queue ``event`` for every active webhook of the organisation that wants it. ``key``
     names the event (the same key twice is delivered once); ``comments`` ({response id:
