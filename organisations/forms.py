@@ -7,7 +7,8 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Organisation, User
+from organisations import webhooks
+from organisations.models import Organisation, Team, User, WebhookEvent
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -94,6 +95,39 @@ class OrganisationSettingsForm(forms.ModelForm):
                 _("Comments need at least as many people as the other results."),
             )
         return cleaned
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label=_("Address"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where Teams, Slack or your own system receives the events: https:// only."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one event.")},
+    )
+    team = forms.ModelChoiceField(
+        label=_("Only for team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("The whole organisation (without comments)"),
+        help_text=_("A webhook of one team also receives its customers' comments."),
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.in_organisation(organisation)
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        reason = webhooks.refusal(url)
+        if reason:
+            raise forms.ValidationError(reason)
+        return url
 
 
 class AccountForm(forms.ModelForm):

@@ -11,7 +11,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from organisations.models import IntegrationToken, Role, Team, User
+from organisations.models import IntegrationToken, Role, Team, User, Webhook
 
 # The roles a person's home page and navigation are built for. A team lead is an employee
 # (or manager) who leads one of their teams.
@@ -151,6 +151,13 @@ def tokens_visible_to(user):
     if not can_manage_tokens(user):
         return IntegrationToken.objects.none()
     return IntegrationToken.objects.filter(organisation=organisation_of(user))
+
+
+def webhooks_visible_to(user):
+    """Webhooks are registered and read by management, as tokens are."""
+    if not can_manage_tokens(user):
+        return Webhook.objects.none()
+    return Webhook.objects.filter(organisation=organisation_of(user))
 
 
 def member_required(view):

@@ -13,4 +13,9 @@ urlpatterns = [
     path("integrations/", views.tokens, name="tokens"),
     path("integrations/new/", views.token_create, name="token_create"),
     path("integrations/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("integrations/webhooks/", views.webhook_list, name="webhooks"),
+    path("integrations/webhooks/new/", views.webhook_create, name="webhook_create"),
+    path("integrations/webhooks/<int:pk>/", views.webhook_detail, name="webhook_detail"),
+    path("integrations/webhooks/<int:pk>/pause/", views.webhook_pause, name="webhook_pause"),
+    path("integrations/webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
 ]

@@ -8,20 +8,22 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
-from organisations import login_throttling, roles
+from organisations import login_throttling, roles, webhooks
 from organisations.forms import (
     AccountForm,
     IntegrationTokenForm,
     OrganisationSettingsForm,
     PasswordResetForm,
+    WebhookForm,
 )
-from organisations.models import ClockChange, IntegrationToken, Membership, User
+from organisations.models import ClockChange, IntegrationToken, Membership, User, Webhook
 from organisations.signals import time_zone_changed
 
 
@@ -174,3 +176,75 @@ def set_language(request):
     if request.user.is_authenticated and language in dict(User._meta.get_field("language").choices):
         User.objects.filter(pk=request.user.pk).update(language=language)
     return response
+
+
+DELIVERIES_SHOWN = 50
+
+
+def _webhook_page(request, form, status=200):
+    hooks = roles.webhooks_visible_to(request.user).select_related("team")
+    return render(
+        request, "organisations/webhooks.html", {"webhooks": hooks, "form": form}, status=status
+    )
+
+
+@require_safe
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def webhook_list(request):
+    return _webhook_page(request, WebhookForm(organisation=request.user.organisation))
+
+
+@require_POST
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def webhook_create(request):
+    form = WebhookForm(request.POST, organisation=request.user.organisation)
+    if not form.is_valid():
+        return _webhook_page(request, form, status=400)
+    hook = Webhook.objects.create(
+        organisation=request.user.organisation,
+        url=form.cleaned_data["url"],
+        events=form.cleaned_data["events"],
+        team=form.cleaned_data["team"],
+        created_by=request.user,
+    )
+    # The secret is shown on this response only: the receiver needs it to check signatures.
+    response = render(request, "organisations/webhook_created.html", {"webhook": hook})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def webhook_detail(request, pk):
+    hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
+    deliveries = hook.deliveries.order_by("-created_at", "-pk")[:DELIVERIES_SHOWN]
+    return render(
+        request, "organisations/webhook_detail.html", {"webhook": hook, "deliveries": deliveries}
+    )
+
+
+@require_POST
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def webhook_pause(request, pk):
+    hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
+    if hook.paused_at is None:
+        Webhook.objects.filter(pk=hook.pk).update(paused_at=timezone.now())
+        messages.success(request, _("The webhook is paused."))
+    else:
+        webhooks.resume(hook)
+        messages.success(request, _("The webhook is active again; waiting events go out now."))
+    return redirect("organisations:webhook_detail", pk=hook.pk)
+
+
+@require_POST
+@login_required
+@roles.allowed_if(roles.can_manage_tokens)
+def webhook_delete(request, pk):
+    hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
+    hook.delete()
+    messages.success(request, _("The webhook is removed; it receives nothing more."))
+    return redirect("organisations:webhooks")

@@ -16,7 +16,7 @@ from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
 from followups.models import FollowUp
 from ideas.models import Idea
 from organisations import roles
-from organisations.models import IntegrationToken
+from organisations.models import IntegrationToken, Webhook
 
 ROLES = ["anonymous", "manager", "hr", "lead", "employee", "employee_b", "other_manager"]
 
@@ -326,6 +326,33 @@ EXPECTED |= {
         {"owner": "0"},
     ),
 }
+# Webhooks: management only, like tokens; another organisation's do not exist.
+EXPECTED |= {
+    "organisations:webhooks": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:webhook_create": (
+        "post",
+        lambda o: [],
+        only({"manager": 200, "other_manager": 200}, 403),
+        {"url": "https://127.0.0.1/x", "events": ["followup.opened"]},
+    ),
+    "organisations:webhook_detail": (
+        "get",
+        lambda o: [o.webhook.pk],
+        only({"manager": 200, "other_manager": 404}, 403),
+    ),
+    "organisations:webhook_pause": (
+        "post",
+        lambda o: [o.webhook.pk],
+        only({"manager": 302, "other_manager": 404}, 403),
+        {},
+    ),
+    "organisations:webhook_delete": (
+        "post",
+        lambda o: [o.webhook.pk],
+        only({"manager": 302, "other_manager": 404}, 403),
+        {},
+    ),
+}
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
@@ -416,6 +443,9 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
         reached_by="email",
         owner=org.lead,
         due_on=timezone.localdate(),
+    )
+    org.webhook = Webhook.objects.create(
+        organisation=org.organisation, url="https://hooks.example.org/x", events=["idea.decided"]
     )
     org.digest_token = digest_opt_out_token(org.employee)
     add_programme(org)

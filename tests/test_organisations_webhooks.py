@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from organisations import webhooks
@@ -193,3 +194,37 @@ def test_internal_and_plain_http_addresses_are_refused(settings, url, allow_loop
 def test_the_loopback_address_is_allowed_where_tests_or_the_demo_allow_it(settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     assert webhooks.refusal("http://127.0.0.1:8123/hook") is None
+
+
+def test_management_registers_a_webhook_and_sees_its_secret_once(org, login, settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    client = login(org.manager)
+    page = client.post(
+        reverse("organisations:webhook_create"),
+        {"url": "http://127.0.0.1:8123/in", "events": ["followup.opened"], "team": org.team_a.pk},
+    )
+    hook = Webhook.objects.get()
+    assert (hook.events, hook.team) == (["followup.opened"], org.team_a)
+    assert hook.secret in page.content.decode()
+    assert page["Cache-Control"] == "no-store"
+    detail = client.get(reverse("organisations:webhook_detail", args=[hook.pk]))
+    assert hook.secret not in detail.content.decode()
+
+
+def test_an_internal_address_is_refused_with_the_reason_and_nothing_stored(org, login):
+    page = login(org.manager).post(
+        reverse("organisations:webhook_create"),
+        {"url": "https://10.0.0.8/in", "events": ["followup.opened"]},
+    )
+    assert page.status_code == 400
+    assert "internal address" in page.content.decode()
+    assert not Webhook.objects.exists()
+
+
+def test_the_delivery_log_shows_the_last_answer(org, hook, receiver, login):
+    receiver.answer("fail")
+    emit(org)
+    webhooks.deliver_due()
+    page = login(org.manager).get(reverse("organisations:webhook_detail", args=[hook.pk]))
+    body = page.content.decode()
+    assert "followup.opened" in body and "500" in body and "broken" in body
