@@ -18,6 +18,8 @@ def navigation(request):
     items.append((reverse("dashboards:programme"), _("Programme"), "programme"))
     items.append((reverse("programmes:targets"), _("Targets"), "targets"))
     items.append((reverse("ideas:list"), _("Ideas"), "ideas"))
+    if not roles.is_hr(user):  # HR reads no customer comments, so no follow-ups
+        items.append((reverse("followups:list"), _("Follow-ups"), "followups"))
     if roles.can_compare_teams(user):
         items.append((reverse("dashboards:compare"), _("Compare"), "compare"))
     # Everyone answers surveys and sees their own team's results; HR runs them.

@@ -37,6 +37,14 @@ class FollowUpQuerySet(models.QuerySet):
     def overdue(self, today):
         return self.unfinished().filter(due_on__lt=today)
 
+    def needing(self, user, today):
+        """What waits for the person on their home page: management the overdue ones (the
+        escalations), a lead every unfinished one of their teams, anyone those they own."""
+        mine = self.visible_to(user).unfinished()
+        if roles.is_management(user):
+            return mine.filter(Q(due_on__lt=today) | Q(owner=user))
+        return mine.filter(Q(team__in=roles.teams_managed_by(user)) | Q(owner=user))
+
     def for_list(self):
         return self.select_related("team", "owner", "response").order_by("due_on", "pk")
 

@@ -1,11 +1,14 @@
 """The follow-up pages: who sees them, moving one on, handing it over, and every refusal
 saying why and changing nothing."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from followups import tasks
 from followups.models import FollowUp, State
+from organisations import clock
 from tests.factories import UserFactory
 from tests.followup_data import answer
 
@@ -113,3 +116,28 @@ def test_the_owner_sees_the_customers_address(org, login):
     assert "klant@example.org" not in login(colleague).get(detail(followup)).content.decode()
     FollowUp.objects.update(owner=colleague)
     assert "klant@example.org" in login(colleague).get(detail(followup)).content.decode()
+
+
+@pytest.mark.parametrize("who", ["lead", "manager", "employee"])
+def test_each_roles_home_page_says_which_customers_wait(
+    org, login, who, django_assert_max_num_queries
+):
+    for n in range(5):
+        answer(org, org.team_a, 1, external_id=f"crm-h{n}")
+    tasks.open_followups(org.organisation.pk)
+    FollowUp.objects.filter(response__external_id="crm-h0").update(
+        due_on=clock.local_today(org.organisation) - dt.timedelta(days=1)
+    )
+    FollowUp.objects.filter(response__external_id="crm-h1").update(owner=org.employee)
+    client = login(getattr(org, who))
+    with django_assert_max_num_queries(25):
+        body = client.get(reverse("home")).content.decode()
+    shown = body.count('class="comment comment-detractors"')
+    # The lead: all five of the team; management: the one overdue (an escalation); the
+    # employee: the one they own.
+    assert shown == {"lead": 5, "manager": 1, "employee": 1}[who]
+    assert ("1 overdue" in body) == (who != "employee")
+
+
+def test_hr_sees_no_follow_ups_at_home(org, login, followup):
+    assert "Customers waiting" not in login(org.hr).get(reverse("home")).content.decode()

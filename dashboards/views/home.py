@@ -5,10 +5,13 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from followups.models import FollowUp
 from ideas.notifications import notices_for
-from organisations import roles
+from organisations import clock, roles
 from organisations.models import Membership
 from programmes.models import Programme, Update
+
+FOLLOWUPS_SHOWN = 8
 
 
 @require_safe
@@ -26,6 +29,12 @@ def home(request):
         "current_programme": Programme.objects.visible_to(request.user).current().first(),
         "idea_notices": notices_for(request.user),
     }
+    if role != roles.HOME_HR:
+        today = clock.local_today(request.user.organisation)
+        waiting = list(FollowUp.objects.needing(request.user, today).for_list()[:FOLLOWUPS_SHOWN])
+        context["followups_waiting"] = waiting
+        context["followups_overdue"] = sum(1 for followup in waiting if followup.due_on < today)
+        context["today"] = today
     if role in (roles.HOME_MANAGEMENT, roles.HOME_HR):
         context["departments"] = _departments_with_teams(request.user)
         context["team_count"] = sum(len(teams) for _department, teams in context["departments"])
