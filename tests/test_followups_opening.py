@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from feedback.models import Source
-from followups import opening, tasks
+from followups import opening, privacy, tasks
 from followups.models import FollowUp, State
 from followups.ownership import hand_back_to_lead
 from organisations import clock
@@ -111,3 +111,12 @@ def test_a_leaver_gives_their_open_follow_ups_back_to_the_lead(org):
     FollowUp.objects.update(owner=colleague)
     assert hand_back_to_lead(colleague) == 1
     assert FollowUp.objects.get().owner == org.lead
+
+
+def test_what_follow_ups_keep_of_a_customer_can_be_found_and_erased(org):
+    response = answer(org, org.team_a, 1, external_id="crm-p", customer_hash="abc123")
+    tasks.open_followups(org.organisation.pk)
+    FollowUp.objects.update(learned="Mrs Jansen wants a call at noon.")
+    assert list(privacy.stored_for(org.organisation, "abc123")) == [FollowUp.objects.get()]
+    assert privacy.erase(org.organisation, [response.pk]) == 1
+    assert FollowUp.objects.get().learned == ""
