@@ -80,7 +80,7 @@ def test_the_board_shows_follow_through_to_everyone(org, example, login):
     page = login(org.employee_b).get(reverse("dashboards:board"))
     body = page.content.decode()
     assert "Closing the loop" in body
-    assert "60%" in body and "23–88% (5)" in body
+    assert "60%" in body and "23 … 88% (5)" in body
 
 
 def test_the_kpi_api_gives_follow_through_per_period(org, example, login):

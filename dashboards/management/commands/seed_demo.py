@@ -8,6 +8,7 @@ from django.utils import timezone
 from alignment.demo import seed_alignment
 from dashboards.models import CommentMark, MarkKind, Reply
 from feedback.models import Response, SurveyLink, Theme
+from followups.demo import seed_followups
 from ideas.demo import seed_ideas
 from kpis.synthetic import DEMO_THEMES, generate_rows, store_generated
 from levels.demo import seed_plan
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             seed_plan(seed_programme(organisation))
             seed_alignment(organisation)
             seed_ideas(organisation)
+            seed_followups(organisation)
         self.report(organisation)
 
     def report(self, organisation):
