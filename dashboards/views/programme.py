@@ -9,14 +9,16 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from dashboards.management_record import management_record
 from ideas.models import Idea
 from levels import coherence
 from levels.forms import PlanItemForm
 from levels.models import LEVEL_QUESTIONS, Level, PlanItem
-from organisations import roles
+from organisations import clock, roles
 from programmes.models import NEED_QUESTIONS, Need, Programme, Target
 
 # --- The programme ----------------------------------------------------------------------------
@@ -51,6 +53,7 @@ def programme_detail(request, pk):
 
 def _programme_page(request, chosen):
     plan = _plan(request.user, chosen)
+    organisation = request.user.organisation
     return render(
         request,
         "dashboards/programme.html",
@@ -59,6 +62,9 @@ def _programme_page(request, chosen):
             "needs": _needs(chosen),
             "can_edit": roles.can_edit_programme(request.user),
             "other_programmes": Programme.objects.visible_to(request.user).exclude(pk=chosen.pk),
+            "record": management_record(
+                organisation, timezone.now(), clock.local_today(organisation)
+            ),
         },
     )
 
