@@ -24,3 +24,19 @@ class ReplyForm(forms.Form):
         if len(body) < 10:
             raise forms.ValidationError(_("Write a few words at least."))
         return body
+
+
+class PraiseForm(forms.Form):
+    """Whom to pass a promoter's comment on to: the whole team or one colleague."""
+
+    TEAM = "team"
+    to = forms.ChoiceField(
+        label=_("Pass it on to"),
+        error_messages={"required": _("Choose the team or a colleague.")},
+    )
+
+    def __init__(self, *args, colleagues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(self.TEAM, _("The whole team"))] + [
+            (str(person.pk), str(person)) for person in colleagues
+        ]

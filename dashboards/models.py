@@ -69,3 +69,38 @@ class DigestSent(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.week_start}"
+
+
+class Praise(models.Model):
+    """A promoter's comment passed on to the team or to one colleague: "a customer said this
+    about you". Mailed once (``sent_at`` is claimed before sending)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="praise")
+    passed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Empty: the whole team.
+    to_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="praise_received",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "to_person"], name="praise_once_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["response"],
+                condition=models.Q(to_person__isnull=True),
+                name="praise_once_per_team",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.response_id} → {self.to_person or 'team'}"

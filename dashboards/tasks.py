@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dashboards import digest, replies
+from dashboards import digest, praise, replies
 
 
 @shared_task
@@ -21,3 +21,9 @@ def send_reply(reply_id: int) -> bool:
 def send_pending_replies() -> int:
     """Beat's safety net: answers whose task was lost (Redis down, worker killed)."""
     return replies.send_pending()
+
+
+@shared_task(acks_late=True)
+def send_praise(praise_id: int) -> int:
+    """Mail praise passed on; a second run sends nothing (the praise is claimed first)."""
+    return praise.send(praise_id)

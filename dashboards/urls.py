@@ -15,6 +15,7 @@ urlpatterns = [
     path("compare/", board.compare, name="compare"),
     path("comments/<int:pk>/mark/", comments.comment_mark, name="comment_mark"),
     path("comments/<int:pk>/answer/", comments.comment_reply, name="comment_reply"),
+    path("comments/<int:pk>/praise/", comments.comment_praise, name="comment_praise"),
     path("digest/<str:token>/", digest.digest_opt_out, name="digest_opt_out"),
     path("programme/", programme.programme, name="programme"),
     path("programme/<int:pk>/", programme.programme_detail, name="programme_detail"),

@@ -326,6 +326,12 @@ EXPECTED |= {
         {"owner": "0"},
     ),
 }
+# Praise: whoever reads the team's comments passes a promoter's comment on.
+EXPECTED["dashboards:comment_praise"] = (
+    "get",
+    lambda o: [o.promoter.pk],
+    only({"hr": 404, "employee_b": 404, "other_manager": 404}, 200),
+)
 # Webhooks: management only, like tokens; another organisation's do not exist.
 EXPECTED |= {
     "organisations:webhooks": ("get", lambda o: [], only(MANAGEMENT, 403)),
@@ -443,6 +449,14 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
         reached_by="email",
         owner=org.lead,
         due_on=timezone.localdate(),
+    )
+    org.promoter = Response.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        score=10,
+        comment="Very kind at the counter",
+        submitted_at=timezone.now(),
+        source=Source.FORM,
     )
     org.webhook = Webhook.objects.create(
         organisation=org.organisation, url="https://hooks.example.org/x", events=["idea.decided"]

@@ -1,5 +1,5 @@
-"""Acting on a customer's comment from the team page: marking it read or acted upon, and a
-team lead answering a customer who asked to be contacted."""
+"""Acting on a customer's comment from the team page: marking it read or acted upon, a team
+lead answering a customer who asked to be contacted, and passing praise on."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dashboards import feed, replies, tasks
-from dashboards.forms import ReplyForm
+from dashboards import feed, praise, replies, tasks
+from dashboards.forms import PraiseForm, ReplyForm
 from dashboards.models import CommentMark, MarkKind, Reply
 from feedback.models import Response
 from organisations import roles
@@ -88,4 +88,34 @@ def comment_reply(request, pk):
         request,
         "dashboards/comment_reply.html",
         {"response": response, "form": form, "replies": response.replies.select_related("author")},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@roles.member_required
+def comment_praise(request, pk):
+    """Pass a promoter's comment on to the team or to one colleague."""
+    response = feed.get_comment_or_404(request.user, pk)
+    if not praise.can_pass_on(request.user, response):
+        raise Http404  # not a promoter's comment
+    people = praise.colleagues(response)
+    form = PraiseForm(request.POST or None, colleagues=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = form.cleaned_data["to"]
+            to_person = None if chosen == PraiseForm.TEAM else people.get(pk=chosen)
+            passed, reason = praise.pass_on(response, by=request.user, to_person=to_person)
+            if passed is not None:
+                transaction.on_commit(lambda: send(tasks.send_praise, passed.pk))
+                messages.success(request, _("Passed on. Thank you for sharing it."))
+                return redirect(_team_page(response))
+            form.add_error("to", reason)
+        status = 400
+    return render(
+        request,
+        "dashboards/comment_praise.html",
+        {"response": response, "form": form, "passed": response.praise.select_related("to_person")},
+        status=status,
     )
