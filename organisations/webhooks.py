@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from organisations import enqueue
 from organisations.models import Webhook, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -112,11 +113,8 @@ def emit(organisation, event: str, key: str, payload: dict, *, team=None, commen
 
 
 def _send_tasks(organisation_id):
-    # The task lives in organisations.tasks, which imports this module: sent by name.
-    try:
-        current_app.send_task("organisations.tasks.deliver_webhooks", args=[organisation_id])
-    except Exception:
-        logger.warning("could not queue webhook deliveries; the sweeper sends them", exc_info=True)
+    # The task lives in organisations.tasks, which imports this module: looked up by name.
+    enqueue.send(current_app.tasks["organisations.tasks.deliver_webhooks"], organisation_id)
 
 
 # --- Delivering -------------------------------------------------------------------------------

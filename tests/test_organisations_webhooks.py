@@ -191,3 +191,11 @@ def test_the_delivery_log_shows_the_last_answer(org, hook, receiver, login):
     page = login(org.manager).get(reverse("organisations:webhook_detail", args=[hook.pk]))
     body = page.content.decode()
     assert "followup.opened" in body and "500" in body and "broken" in body
+
+
+def test_a_committed_event_is_delivered_without_waiting_for_the_sweeper(
+    org, hook, receiver, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        emit(org)
+    assert [request["event"] for request in receiver.received()] == ["followup.opened"]
