@@ -61,6 +61,15 @@ class SurveyForm(forms.Form):
         return data
 
 
+class InvitationAnswerForm(forms.Form):
+    """The same question as the public form, through a personal link: no address asked (the
+    link already knows its customer), one answer per link."""
+
+    score = SurveyForm.base_fields["score"]
+    comment = SurveyForm.base_fields["comment"]
+    website = SurveyForm.base_fields["website"]
+
+
 class SurveyLinkForm(forms.ModelForm):
     class Meta:
         model = SurveyLink
