@@ -89,7 +89,6 @@ def _mark_sent(invitation, organisation, now) -> None:
         DirtyMark.objects.mark(
             organisation, {(invitation.team_id, invitation.local_day)}, later_periods=False
         )
-        announce_after_commit(organisation)
     else:
         invitation.status = Invitation.Status.REMINDED
         invitation.reminded_at = now
@@ -182,14 +181,16 @@ def send_due(now=None) -> int:
             teams = {team.pk: team for team in organisation.teams.all()}
             for team in teams.values():
                 team.organisation = organisation
-            while sent < BATCH:
-                try:
-                    if not _send_one(backend, organisation, teams, now):
-                        break
-                except (smtplib.SMTPException, OSError, SmtpTrouble):
-                    _note_failure([organisation])
-                    raise
-                sent += 1
+            sent_before = sent
+            try:
+                while sent < BATCH and _send_one(backend, organisation, teams, now):
+                    sent += 1
+            except (smtplib.SMTPException, OSError, SmtpTrouble):
+                _note_failure([organisation])
+                raise
+            finally:
+                if sent > sent_before:  # the response rate's days are marked; once for all
+                    announce_after_commit(organisation)
     finally:
         try:
             backend.close()

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -109,17 +109,22 @@ def survey_thanks(request, token):
 # --- Personal invitations (public) ---------------------------------------------------------------
 
 
-def _invitation_or_404(token):
-    return get_object_or_404(
+def _invitation_or_404(request, token):
+    """The invitation, its page in the customer's language unless they chose another one."""
+    personal = get_object_or_404(
         Invitation.objects.select_related("team", "team__organisation"), token=token
     )
+    if personal.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(personal.language)
+        request.LANGUAGE_CODE = personal.language
+    return personal
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def invitation(request, token):
     """The survey form behind a personal link: answered once; a used or expired link says so."""
-    personal = _invitation_or_404(token)
+    personal = _invitation_or_404(request, token)
     context = {"invitation": personal, "team": personal.team}
     if personal.is_answered:
         return render(request, "feedback/invitation_closed.html", context | {"answered": True})
@@ -148,7 +153,7 @@ def invitation(request, token):
 @require_http_methods(["GET", "POST"])
 def invitation_stop(request, token):
     """Don't ask me again: one click on the button, or the mail program's one-click POST."""
-    personal = _invitation_or_404(token)
+    personal = _invitation_or_404(request, token)
     context = {"invitation": personal, "team": personal.team}
     if request.method == "POST":
         invitations.opt_out(personal)
