@@ -308,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.send_invitations",
         "schedule": timedelta(minutes=1),
     },
+    "size-invitations": {
+        "task": "programmes.tasks.size_invitations",
+        "schedule": timedelta(hours=24),
+    },
     "clear-expired-sessions": {
         "task": "organisations.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),

@@ -30,6 +30,10 @@ def test_links_made_and_answered_give_the_response_rate_in_the_kpi_api(
     rate = month["response_rate"]
     assert rate["value"] == 25.0 and rate["n"] == 4
     assert rate["low"] < 25 < rate["high"]
+    team_page = client.get("/teams/alpha/").content.decode()
+    assert "Response rate 25% (" in team_page and "1 of 4 invited answered" in team_page
+    board = client.get("/board/").content.decode()
+    assert "25% answered (" in board
     expected = [row for row in rollup_oracle.rollups(org.organisation) if any(row[3:])]
     assert rollup_rows(org.organisation) == expected
     call_command("rebuild_rollups", "--org", org.organisation.slug)

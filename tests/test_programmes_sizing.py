@@ -63,3 +63,32 @@ def test_a_team_is_sized_from_its_targets_volume_and_the_default_response_rate(o
     assert round(found.contacts_per_week, 1) == 152.2
     assert round(Sampling.objects.get(team=org.team_a).sized_share, 3) == 0.749
     assert Sampling.objects.get(team=org.team_a).fraction == pytest.approx(114 / (2000 / (92 / 7)))
+
+
+@pytest.mark.django_db
+def test_the_invitations_page_says_what_the_target_needs_and_saves_the_sampling(
+    org, login, django_assert_max_num_queries
+):
+    Target.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        metric="nps",
+        period="quarter",
+        baseline_start=dt.date(2026, 7, 1),
+        goal_kind=GoalKind.CHANGE,
+        goal_amount=8,
+        due_on=dt.date(2099, 12, 31),
+    )
+    client = login(org.lead)
+    with django_assert_max_num_queries(20):
+        page = client.get("/teams/alpha/invitations/")
+    text = page.content.decode()
+    assert "To tell +8 NPS from noise per quarter you need about 1380 answers" in text
+    assert "at your response rate of 15% that is 708 invitations a week" in text
+    assert "assumes 15" in text
+    saved = client.post("/teams/alpha/invitations/", {"mode": "sized", "share": "100"})
+    assert saved.status_code == 302
+    sampling = Sampling.objects.get(team=org.team_a)
+    assert sampling.mode == "sized" and sampling.sized_share == 1.0  # no contacts yet: all
+    bad = client.post("/teams/alpha/invitations/", {"mode": "share", "share": "0"})
+    assert bad.status_code == 400
