@@ -136,7 +136,8 @@ def _send_one(backend, organisation, teams, now) -> bool:
             return False
         team = teams[invitation.team_id]
         message = compose(invitation, team, reminder=invitation.status == Invitation.Status.SENT)
-        before = (invitation.status, invitation.email)
+        fields = ["status", "email", "sent_at", "reminded_at", "local_day"]
+        before = {name: getattr(invitation, name) for name in fields}
         _mark_sent(invitation, organisation, now)
         if over_smtp:
             _begin(backend.connection, message)
@@ -147,9 +148,17 @@ def _send_one(backend, organisation, teams, now) -> bool:
             _finish(backend.connection)
         except Exception:
             # Refused at the very end: put it back as it was, to go out on a later run.
-            Invitation.objects.filter(pk=invitation.pk).update(
-                status=before[0], email=before[1], attempts=invitation.attempts + 1
-            )
+            with transaction.atomic():
+                Invitation.objects.filter(pk=invitation.pk).update(
+                    **before, attempts=invitation.attempts + 1
+                )
+                if before["local_day"] is None and invitation.local_day is not None:
+                    # It no longer counts as sent on that day.
+                    DirtyMark.objects.mark(
+                        organisation,
+                        {(invitation.team_id, invitation.local_day)},
+                        later_periods=False,
+                    )
             raise
     return True
 

@@ -5,6 +5,7 @@ invitation e-mails per second to a local SMTP server (aiosmtpd, a development de
 Works in the benchmark organisation and removes what it made afterwards.
 """
 
+import logging
 import socket
 import time
 
@@ -116,6 +117,7 @@ def _bench_emails(organisation, teams, emails: int) -> dict:
     ]
     for call in chunks(iter(contacts), API_CALL):
         invitations.invite(organisation, call, by_email=True)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
     sink = _Sink()
     port = _free_port()
     server = Controller(sink, hostname="127.0.0.1", port=port)

@@ -15,8 +15,12 @@ class Inbox:
     def __init__(self):
         self.messages = []
         self.lock = threading.Lock()
+        self.refuse = 0  # refuse this many messages at the end of DATA
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refuse -= 1
+            return "554 Transaction failed"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)

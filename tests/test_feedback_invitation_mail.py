@@ -125,6 +125,17 @@ def test_while_smtp_is_down_invitations_wait_and_healthz_says_so(org, smtp, sett
     assert len(smtp.messages) == 3
 
 
+@pytest.mark.django_db
+def test_a_message_refused_at_its_end_waits_and_goes_out_later(org, smtp):
+    queue(org, 2)
+    smtp.inbox.refuse = 1
+    assert mailing.send_invitations() == 0
+    refused = Invitation.objects.get(attempts=1)
+    assert (refused.status, refused.sent_at, refused.local_day) == ("queued", None, None)
+    assert mailing.send_invitations() == 2
+    assert sorted(m["To"] for m in smtp.messages) == ["c0@example.org", "c1@example.org"]
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(org, smtp, redis_url, tmp_path):
