@@ -152,6 +152,7 @@ def invite(organisation, contacts: list[Contact], *, by_email: bool, now=None) -
             created_at=now,
             expires_at=now + VALID_FOR,
             # A link counts when made; an e-mail when it is sent.
+            counted_at=None if by_email else now,
             local_day=None if by_email else day,
         )
         last_invited[contact.customer_hash] = now

@@ -12,6 +12,7 @@ that a socket write away. The one window left is that write: microseconds, not a
 import datetime as dt
 import logging
 import smtplib
+import socket
 
 from celery import shared_task
 from django.conf import settings
@@ -63,37 +64,35 @@ def compose(invitation, team, *, reminder: bool) -> EmailMessage:
 
 
 def _due(organisation, now):
-    """First e-mails and reminders of the organisation that may go out now."""
+    """First e-mails, then reminders, of the organisation that may go out now."""
     waiting = Invitation.objects.filter(organisation=organisation, expires_at__gt=now).exclude(
         email=""
     )
-    first = waiting.filter(status=Invitation.Status.QUEUED)
+    yield waiting.filter(status=Invitation.Status.QUEUED)
     days = organisation.invitation_reminder_days
-    if not days:
-        return first
-    reminders = waiting.filter(
-        status=Invitation.Status.SENT,
-        answered_at__isnull=True,
-        sent_at__lte=now - dt.timedelta(days=days),
-    )
-    return first | reminders
+    if days:
+        yield waiting.filter(
+            status=Invitation.Status.SENT,
+            answered_at__isnull=True,
+            sent_at__lte=now - dt.timedelta(days=days),
+        )
 
 
 def _mark_sent(invitation, organisation, now) -> None:
     if invitation.status == Invitation.Status.QUEUED:
         invitation.status = Invitation.Status.SENT
         invitation.sent_at = now
+        invitation.counted_at = now
         invitation.local_day = clock.local_day(clock.zone_for_stamping(organisation))(now)
         if not organisation.invitation_reminder_days:
             invitation.email = ""  # nothing more to send: forget the address now
-        DirtyMark.objects.mark(
-            organisation, {(invitation.team_id, invitation.local_day)}, later_periods=False
-        )
     else:
         invitation.status = Invitation.Status.REMINDED
         invitation.reminded_at = now
         invitation.email = ""  # the invitation and its one reminder are out
-    invitation.save(update_fields=["status", "sent_at", "reminded_at", "local_day", "email"])
+    invitation.save(
+        update_fields=["status", "sent_at", "reminded_at", "counted_at", "local_day", "email"]
+    )
 
 
 def _begin(smtp, message) -> bytes:
@@ -125,18 +124,16 @@ def _finish(smtp) -> None:
         raise SmtpTrouble(f"message refused: {code} {reply!r}")
 
 
-def _send_one(backend, organisation, teams, now) -> bool:
-    """Claim, mark and send one due e-mail of the organisation; False when none is left."""
+def _send_one(backend, organisation, teams, due, now) -> bool:
+    """Claim, mark and send one e-mail of ``due``; False when none is left."""
     over_smtp = isinstance(backend, SMTPBackend)
     with transaction.atomic():
-        invitation = (
-            _due(organisation, now).select_for_update(skip_locked=True).order_by("pk").first()
-        )
+        invitation = due.select_for_update(skip_locked=True).order_by("pk").first()
         if invitation is None:
             return False
         team = teams[invitation.team_id]
         message = compose(invitation, team, reminder=invitation.status == Invitation.Status.SENT)
-        fields = ["status", "email", "sent_at", "reminded_at", "local_day"]
+        fields = ["status", "email", "sent_at", "reminded_at", "counted_at", "local_day"]
         before = {name: getattr(invitation, name) for name in fields}
         _mark_sent(invitation, organisation, now)
         if over_smtp:
@@ -149,9 +146,7 @@ def _send_one(backend, organisation, teams, now) -> bool:
         except Exception:
             # Refused at the very end: put it back as it was, to go out on a later run.
             with transaction.atomic():
-                Invitation.objects.filter(pk=invitation.pk).update(
-                    **before, attempts=invitation.attempts + 1
-                )
+                Invitation.objects.filter(pk=invitation.pk).update(**before)
                 if before["local_day"] is None and invitation.local_day is not None:
                     # It no longer counts as sent on that day.
                     DirtyMark.objects.mark(
@@ -185,20 +180,35 @@ def send_due(now=None) -> int:
     except Exception as exc:
         _note_failure(organisations)
         raise SmtpTrouble(f"cannot reach the mail server: {exc.__class__.__name__}") from exc
+    if isinstance(backend, SMTPBackend) and backend.connection.sock is not None:
+        # The final dot is a write of its own: without this, Nagle's algorithm holds it back
+        # until the server's delayed acknowledgement (40 ms a message).
+        backend.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         for organisation in organisations:
             teams = {team.pk: team for team in organisation.teams.all()}
             for team in teams.values():
                 team.organisation = organisation
+            dues = [due for due in _due(organisation, now) if due.exists()]
+            if not dues:
+                continue
+            # First e-mails count in the response rate on the day they go out: that day of
+            # every team is marked before sending (a superset; recounting is idempotent), so
+            # no transaction per e-mail has to.
+            today = clock.local_day(clock.zone_for_stamping(organisation))(now)
+            DirtyMark.objects.mark(
+                organisation, {(team_id, today) for team_id in teams}, later_periods=False
+            )
             sent_before = sent
             try:
-                while sent < BATCH and _send_one(backend, organisation, teams, now):
-                    sent += 1
+                for due in dues:
+                    while sent < BATCH and _send_one(backend, organisation, teams, due, now):
+                        sent += 1
             except (smtplib.SMTPException, OSError, SmtpTrouble):
                 _note_failure([organisation])
                 raise
             finally:
-                if sent > sent_before:  # the response rate's days are marked; once for all
+                if sent > sent_before:
                     announce_after_commit(organisation)
     finally:
         try:

@@ -470,7 +470,9 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    # The organisation's day it counts on in the response rate: made (link) or sent (e-mail).
+    # When it counts in the response rate, made (link) or sent (e-mail), and the organisation's
+    # day of that moment (restamped, like every local day, when the time zone changes).
+    counted_at = models.DateTimeField(null=True, blank=True)
     local_day = models.DateField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 

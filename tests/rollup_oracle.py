@@ -53,8 +53,7 @@ def rollups(organisation):
                 row["interactions"] += 1
                 row["errors"] += interaction.is_error
     for invitation in Invitation.objects.filter(organisation=organisation, local_day__isnull=False):
-        moment = invitation.sent_at or invitation.created_at
-        day = moment.astimezone(zone).date()
+        day = invitation.counted_at.astimezone(zone).date()
         for scope in (invitation.team_id, None):
             for kind in clock.KINDS:
                 row = result[(scope, kind, clock.period_start(day, kind))]
