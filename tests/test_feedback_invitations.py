@@ -242,3 +242,29 @@ def test_store_invitation_answer_refuses_a_second_answer(inviting):
     assert ingest.store_invitation_answer(outcome.invitation, **kwargs)
     assert not ingest.store_invitation_answer(outcome.invitation, **kwargs)
     assert Response.objects.count() == 1
+
+
+def test_management_sets_the_throttle_reminder_and_quiet_window(org, login):
+    client = login(org.manager)
+    data = {
+        "name": "Acme",
+        "time_zone": "Europe/Amsterdam",
+        "min_responses": 30,
+        "min_group_size": 5,
+        "min_comment_group_size": 8,
+        "contact_retention_days": 90,
+        "idea_voting": "team",
+        "invitation_throttle_days": 30,
+        "invitation_reminder_days": 0,
+        "quiet_from": "21:00",
+        "quiet_until": "08:00",
+    }
+    assert client.post("/organisation/", data).status_code == 302
+    org.organisation.refresh_from_db()
+    assert org.organisation.invitation_throttle_days == 30
+    assert org.organisation.invitation_reminder_days == 0
+    night = dt.datetime(2026, 11, 20, 23, 30, tzinfo=dt.UTC)  # 00:30 in Amsterdam
+    assert org.organisation.in_quiet_window(night)
+    assert not org.organisation.in_quiet_window(night + dt.timedelta(hours=12))
+    half = client.post("/organisation/", data | {"quiet_until": ""})
+    assert half.status_code == 400
