@@ -70,6 +70,9 @@ class PeriodOut(Schema):
     returning_rate_change: ChangeOut | None = Field(
         description="Against the period before, in percentage points, with its 95% interval."
     )
+    invitations: int = Field(description="Personal survey links made and invitations e-mailed.")
+    answered: int = Field(description="Of those, answered (opening a link does not count).")
+    response_rate: FigureOut = Field(description="answered / invitations, in %, Wilson 95%.")
     follow_through: FollowThroughOut = Field(
         description="Follow-ups of unhappy customers due in the period: how many were closed "
         "on time and how fast, with 95% intervals."
