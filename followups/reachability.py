@@ -1,6 +1,6 @@
 """Whether an unhappy customer can be reached, and how: the one rule that decides between a
 follow-up with an owner and an answer the team only discusses. A new way (answers through
-personal invitations, issue 16) is one more entry in ``WAYS``."""
+personal invitations) was one more entry in ``WAYS``."""
 
 from django.db.models import Case, CharField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,7 @@ from feedback.models import Source
 
 EMAIL = "email"
 EXTERNAL_ID = "external_id"
+INVITATION = "invitation"
 
 # Checked in this order; the first that fits is how the follow-up reaches the customer.
 WAYS = [
@@ -20,6 +21,9 @@ WAYS = [
         _("the organisation's own reference"),
         Q(source=Source.API, external_id__isnull=False),
     ),
+    # A personal invitation after a contact: the organisation knows whom it invited, by the
+    # contact's reference in its own system.
+    (INVITATION, _("the personal invitation after a contact"), Q(invitation__isnull=False)),
 ]
 LABELS = {name: label for name, label, _condition in WAYS}
 

@@ -5,7 +5,9 @@ import datetime as dt
 
 import pytest
 
-from feedback.models import Source
+from feedback import ingest, invitations
+from feedback.invitations import Contact
+from feedback.models import Sampling, Source
 from followups import opening, privacy, tasks
 from followups.models import FollowUp, State
 from followups.ownership import hand_back_to_lead
@@ -120,3 +122,17 @@ def test_what_follow_ups_keep_of_a_customer_can_be_found_and_erased(org):
     assert list(privacy.stored_for(org.organisation, "abc123")) == [FollowUp.objects.get()]
     assert privacy.erase(org.organisation, [response.pk]) == 1
     assert FollowUp.objects.get().learned == ""
+
+
+def test_an_unhappy_answer_through_a_personal_invitation_opens_a_follow_up(org):
+    Sampling.objects.create(team=org.team_a, mode=Sampling.Mode.EVERY)
+    (outcome,) = invitations.invite(
+        org.organisation,
+        [Contact(team_id=org.team_a.pk, customer_hash="7" * 64)],
+        by_email=False,
+    )
+    for _ in range(2):  # a second tab: stored once
+        ingest.store_invitation_answer(outcome.invitation, score=4, comment="", language="nl")
+    tasks.open_followups(org.organisation.pk)
+    tasks.open_followups(org.organisation.pk)
+    assert FollowUp.objects.get().reached_by == "invitation"
