@@ -197,6 +197,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Koning Klant <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long the link in a welcome e-mail lets a new person choose their password.
+WELCOME_LINK_DAYS = env_int("WELCOME_LINK_DAYS", 7)
 # The address links in e-mails (the weekly digest) point to.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -291,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, so a beat that was down on Monday morning still sends; each person gets a
     # week's digest once (DigestSent), from Monday 07:00 in the organisation's time zone.
+    "send-pending-welcomes": {
+        "task": "organisations.tasks.send_pending_welcomes",
+        "schedule": timedelta(minutes=5),
+    },
     "weekly-digest": {
         "task": "dashboards.tasks.send_weekly_digests",
         "schedule": timedelta(hours=1),

@@ -4,10 +4,13 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Organisation, User
+from organisations.models import Department, Organisation, Role, Team, User
+from organisations.people import set_teams, username_for
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -88,3 +91,152 @@ class AccountForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["language", "weekly_digest"]
+
+
+class PersonForm(forms.ModelForm):
+    """A person as management or HR edits them: who they are, their role and teams."""
+
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Leads"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Teams this person leads; they must be among their teams."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "role", "language"]
+
+    def __init__(self, *args, editor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editor = editor
+        self.organisation = editor.organisation
+        teams = Team.objects.in_organisation(self.organisation).order_by("name")
+        self.fields["teams"].queryset = teams
+        self.fields["leads"].queryset = teams
+        self.fields["email"].required = True
+        self.fields["first_name"].required = True
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in Role.choices
+            if value in assignable_roles(editor) or value == self.instance.role
+        ]
+        if self.instance.pk:
+            memberships = self.instance.memberships.filter(team__organisation=self.organisation)
+            self.initial["teams"] = [m.team_id for m in memberships]
+            self.initial["leads"] = [m.team_id for m in memberships if m.is_lead]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        taken = User.objects.filter(username=username_for(email)).exclude(pk=self.instance.pk)
+        taken = taken | User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Somebody else already has this e-mail address."))
+        return email
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role != self.instance.role and role not in assignable_roles(self.editor):
+            raise forms.ValidationError(_("Only management gives or takes a management role."))
+        return role
+
+    def clean(self):
+        cleaned = super().clean()
+        teams, leads = cleaned.get("teams") or [], cleaned.get("leads") or []
+        outside = [team.name for team in leads if team not in teams]
+        if outside:
+            self.add_error(
+                "leads",
+                _("A lead must be in the team they lead: %(teams)s.")
+                % {"teams": ", ".join(outside)},
+            )
+        if cleaned.get("role") == Role.EMPLOYEE and not teams:
+            self.add_error("teams", _("An employee needs at least one team."))
+        return cleaned
+
+    def save(self, commit=True):
+        person = super().save(commit=False)
+        person.organisation = self.organisation
+        person.username = username_for(person.email)
+        if person.pk is None:
+            person.set_unusable_password()
+        with transaction.atomic():
+            person.save()
+            set_teams(person, self.cleaned_data["teams"], self.cleaned_data["leads"])
+        return person
+
+
+def assignable_roles(editor) -> set[str]:
+    """Management gives any role; HR adds and edits people but never a management role."""
+    if editor.role == Role.MANAGEMENT:
+        return {Role.MANAGEMENT, Role.HR, Role.EMPLOYEE}
+    return {Role.HR, Role.EMPLOYEE}
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "slug", "department"]
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organisation = organisation
+        self.fields["department"].queryset = Department.objects.filter(organisation=organisation)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        others = Team.objects.in_organisation(self.instance.organisation).exclude(
+            pk=self.instance.pk
+        )
+        if others.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another team already has this slug."))
+        return slug
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name", "slug"]
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organisation = organisation
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        others = Department.objects.filter(organisation=self.instance.organisation).exclude(
+            pk=self.instance.pk
+        )
+        if others.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another department already has this slug."))
+        return slug
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (comma or semicolon, UTF-8) or XLSX with the columns name, email, team, role, "
+            "language; optional: lead."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_PEOPLE_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+MAX_PEOPLE_FILE_BYTES = 10 * 1024 * 1024
+
+
+class SetPasswordForm(DjangoSetPasswordForm):
+    """Choosing a password from a welcome e-mail."""

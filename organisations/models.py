@@ -64,6 +64,14 @@ class Organisation(models.Model):
         default="team",
         help_text=_("Everybody reads and discusses every idea; this decides who may vote."),
     )
+    password_login = models.BooleanField(
+        _("password login"),
+        default=True,
+        help_text=_(
+            "Switch off once everybody signs in with the organisation's own account (single "
+            "sign-on): passwords of this organisation are then refused."
+        ),
+    )
     # Set while the figures are recomputed on a new time zone (see ClockChange), so every page
     # can say so without asking.
     recomputing_since = models.DateTimeField(null=True, blank=True, editable=False)
@@ -178,6 +186,13 @@ class UserQuerySet(models.QuerySet):
     def in_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
+    def active(self):
+        return self.filter(is_active=True)
+
+    def not_joined(self):
+        """Active people who have not chosen a password or signed in yet."""
+        return self.active().filter(last_login__isnull=True)
+
     def with_lead_flag(self):
         leads = Membership.objects.filter(user=OuterRef("pk"), is_lead=True)
         return self.annotate(leads_a_team=Exists(leads))
@@ -213,6 +228,17 @@ class User(AbstractUser):
         help_text=_("A Monday e-mail with the team's figures and comments of the past week."),
     )
 
+    # Deactivated people have left: their ideas, votes and history stay.
+    left_at = models.DateTimeField(_("left"), null=True, blank=True, editable=False)
+    # A leaver who asked to be forgotten: name and address are gone.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The latest welcome e-mail: asked for (a worker claims and clears it), and sent. Part of
+    # the welcome link's token, so a resent e-mail makes the earlier link useless.
+    welcome_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    welcomed_at = models.DateTimeField(
+        _("welcome e-mail sent"), null=True, blank=True, editable=False
+    )
+
     objects = KoningKlantUserManager()
 
     class Meta:
@@ -221,7 +247,13 @@ class User(AbstractUser):
         ordering = ["first_name", "last_name", "username"]
 
     def __str__(self):
+        if self.anonymised_at is not None:
+            return str(_("a former colleague"))
         return self.get_full_name() or self.username
+
+    @property
+    def has_joined(self) -> bool:
+        return self.last_login is not None
 
 
 class Membership(models.Model):
@@ -389,3 +421,34 @@ class ClockChange(models.Model):
             previous_time_zone=previous_time_zone,
             requested_by=requested_by,
         )
+
+
+class PeopleImportQuerySet(models.QuerySet):
+    def in_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+
+class PeopleImport(models.Model):
+    """A file of people, checked and previewed: ``changes`` is exactly what applying it does.
+    The file is kept until it is applied, and applied only if the plan is still the same."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(editable=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    changes = models.JSONField(default=list, blank=True)
+    welcome_new_people = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+
+    objects = PeopleImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename

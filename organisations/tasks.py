@@ -1,11 +1,15 @@
-"""Periodic housekeeping run by Celery beat."""
+"""Periodic housekeeping run by Celery beat, and welcome e-mails."""
 
+import datetime as dt
 import time
 
 from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.utils import timezone
+
+from organisations import welcome
+from organisations.models import User
 
 # /healthz reads it (config/health.py).
 HEARTBEAT_KEY = "beat-heartbeat"
@@ -23,3 +27,18 @@ def record_heartbeat() -> float:
 def clear_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(acks_late=True)
+def send_welcome_emails(person_ids: list[int]) -> int:
+    return welcome.send_welcomes(person_ids)
+
+
+@shared_task(acks_late=True)
+def send_pending_welcomes() -> int:
+    """Beat: welcome e-mails asked for whose message was lost (broker down, worker killed)."""
+    waiting = User.objects.filter(
+        is_active=True,
+        welcome_requested_at__lt=timezone.now() - dt.timedelta(minutes=2),
+    ).values_list("pk", flat=True)
+    return welcome.send_welcomes(list(waiting))

@@ -15,7 +15,7 @@ from dashboards.digest import digest_opt_out_token
 from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
 from ideas.models import Idea
 from organisations import roles
-from organisations.models import IntegrationToken
+from organisations.models import IntegrationToken, PeopleImport
 
 ROLES = ["anonymous", "manager", "hr", "lead", "employee", "employee_b", "other_manager"]
 
@@ -300,6 +300,60 @@ EXPECTED |= {
         {"to_status": "accepted"},
     ),
 }
+# People, teams and departments: management and HR keep people (HR not managers: see
+# tests/test_organisations_people.py); management keeps teams and departments.
+PEOPLE_KEEPERS = {"manager": 200, "hr": 200, "other_manager": 200}
+PEOPLE_KEEPERS_OWN = {"manager": 200, "hr": 200, "other_manager": 404}
+PEOPLE_KEEPERS_POST = {"manager": 302, "hr": 302, "other_manager": 404}
+EXPECTED |= {
+    "organisations:person_create": ("get", lambda o: [], only(PEOPLE_KEEPERS, 403)),
+    "organisations:person_edit": (
+        "get",
+        lambda o: [o.employee_b.pk],
+        only(PEOPLE_KEEPERS_OWN, 403),
+    ),
+    "organisations:person_leave": (
+        "post",
+        lambda o: [o.employee_b.pk],
+        only(PEOPLE_KEEPERS_POST, 403),
+    ),
+    "organisations:person_forget": (
+        "post",
+        lambda o: [o.employee_b.pk],
+        only(PEOPLE_KEEPERS_POST, 403),
+    ),
+    "organisations:person_welcome": (
+        "post",
+        lambda o: [o.employee_b.pk],
+        only(PEOPLE_KEEPERS_POST, 403),
+    ),
+    "organisations:welcome_not_joined": (
+        "post",
+        lambda o: [],
+        only({"manager": 302, "hr": 302, "other_manager": 302}, 403),
+    ),
+    "organisations:people_import": ("get", lambda o: [], only(PEOPLE_KEEPERS, 403)),
+    "organisations:people_import_detail": (
+        "get",
+        lambda o: [o.people_import.pk],
+        only(PEOPLE_KEEPERS_OWN, 403),
+    ),
+    "organisations:teams": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:team_create": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:team_edit": (
+        "get",
+        lambda o: [o.team_a.pk],
+        only({"manager": 200, "other_manager": 404}, 403),
+    ),
+    "organisations:department_create": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:department_edit": (
+        "get",
+        lambda o: [o.team_a.department_id],
+        only({"manager": 200, "other_manager": 404}, 403),
+    ),
+    # The link of a welcome e-mail: public; a wrong one says so, whoever follows it.
+    "welcome": ("get", lambda o: ["MQ", "0-bad"], dict.fromkeys(ROLES, 400)),
+}
 for name in ("feedback:survey_link_pause", "feedback:survey_link_revoke"):
     EXPECTED[name][2]["hr"] = 404  # links they may not manage do not exist for them
 for name in ("feedback:survey_link_qr_svg", "feedback:survey_link_qr_png"):
@@ -384,6 +438,9 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
         source=Source.FORM,
     )
     org.digest_token = digest_opt_out_token(org.employee)
+    org.people_import = PeopleImport.objects.create(
+        organisation=org.organisation, filename="people.csv", content=b""
+    )
     add_programme(org)
     org.value = Value.objects.create(organisation=org.organisation, name="Openness")
     org.survey = surveys.open_survey(
