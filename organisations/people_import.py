@@ -11,6 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,14 +104,14 @@ def read_people(organisation: Organisation, data: bytes, filename: str, *, edito
     for team in Team.objects.in_organisation(organisation).only("pk", "slug", "name"):
         teams[team.slug.casefold()] = team.pk
         teams.setdefault(team.name.casefold(), team.pk)
-    managers = set(
+    managers = set()
+    for username, address in (
         User.objects.in_organisation(organisation)
         .filter(role=Role.MANAGEMENT)
-        .values_list("username", flat=True)
-    )
-    # E-mail addresses are usernames across the installation: one of another organisation
-    # cannot be taken over by an import.
-    elsewhere = set()
+        .annotate(address=Lower("email"))
+        .values_list("username", "address")
+    ):
+        managers |= {username, address}
     try:
         header, rows = read_table(data, filename)
         for column in REQUIRED:
@@ -138,12 +140,12 @@ def read_people(organisation: Organisation, data: bytes, filename: str, *, edito
         return reading
     if not parsed and not reading.problem_count:
         reading.problem(0, "", _("The file has no rows below its header."))
-    usernames = [username_for(person.email) for person in parsed]
-    elsewhere = set(
-        User.objects.filter(username__in=usernames)
-        .exclude(organisation=organisation)
-        .values_list("username", flat=True)
-    )
+    elsewhere = set()
+    for username, address in (
+        by_address(User.objects.exclude(organisation=organisation), parsed)
+        .values_list("username", "address")
+    ):
+        elsewhere |= {username, address}
     for person in parsed:
         username = username_for(person.email)
         if username in elsewhere:
@@ -158,6 +160,25 @@ def read_people(organisation: Organisation, data: bytes, filename: str, *, edito
             )
     reading.rows = parsed
     return reading
+
+
+def by_address(people, rows):
+    """The people among ``people`` whose address (or username) is one of the rows' e-mail
+    addresses, compared without case; annotated with ``address``, the lower-cased e-mail."""
+    keys = [username_for(row.email) for row in rows]
+    return people.annotate(address=Lower("email")).filter(
+        Q(address__in=keys) | Q(username__in=keys)
+    )
+
+
+def _existing(organisation, rows) -> dict:
+    """The organisation's people the rows are about, by lower-cased address. E-mail addresses
+    are usernames across the installation, so one of another organisation is never matched."""
+    found = {}
+    for person in by_address(User.objects.in_organisation(organisation), rows):
+        found.setdefault(person.address, person)
+        found.setdefault(person.username, person)
+    return found
 
 
 def _check_row(reading, number, row, teams, seen) -> PersonRow | None:
@@ -263,13 +284,8 @@ def _team_names(team_ids, names) -> str:
 def plan(organisation, rows: list[PersonRow]) -> list[Change]:
     """Exactly what applying ``rows`` changes, field by field, in the order of the file."""
     names = dict(Team.objects.in_organisation(organisation).values_list("pk", "name"))
-    existing = {
-        person.username: person
-        for person in User.objects.in_organisation(organisation).filter(
-            username__in=[username_for(row.email) for row in rows]
-        )
-    }
-    teams_of, leads_of = _memberships(organisation, [p.pk for p in existing.values()])
+    existing = _existing(organisation, rows)
+    teams_of, leads_of = _memberships(organisation, {p.pk for p in existing.values()})
     roles = dict(Role.choices)
     languages = {"": _("default"), "en": "en", "nl": "nl"}
     changes = []
@@ -325,12 +341,7 @@ def apply(organisation, rows: list[PersonRow]) -> Applied:
     """Write ``rows``: new people and changed fields, all in one transaction. Call inside a
     transaction that has locked the organisation (see ``apply_import``)."""
     outcome = Applied()
-    existing = {
-        person.username: person
-        for person in User.objects.in_organisation(organisation).filter(
-            username__in=[username_for(row.email) for row in rows]
-        )
-    }
+    existing = _existing(organisation, rows)
     unusable = make_password(None)
     new_people = []
     changed = []
@@ -367,7 +378,8 @@ def apply(organisation, rows: list[PersonRow]) -> Applied:
     User.objects.bulk_update(changed, list(wanted_fields()), batch_size=1000)
     outcome.created = [person.pk for person in new_people]
     outcome.updated = len(changed)
-    people = {person.username: person.pk for person in [*existing.values(), *new_people]}
+    people = {key: person.pk for key, person in existing.items()}
+    people |= {person.username: person.pk for person in new_people}
     _apply_memberships(organisation, rows, people)
     return outcome
 
