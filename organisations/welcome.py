@@ -24,7 +24,7 @@ class WelcomeTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "organisations.welcome.WelcomeTokenGenerator"
 
     def _make_hash_value(self, user, timestamp):
-        welcomed = "" if user.welcomed_at is None else user.welcomed_at.replace(microsecond=0)
+        welcomed = "" if user.welcomed_at is None else user.welcomed_at.timestamp()
         return f"{super()._make_hash_value(user, timestamp)}{welcomed}{user.is_active}"
 
     def check_token(self, user, token):
@@ -71,7 +71,7 @@ def send_welcomes(person_ids) -> int:
     a message delivered twice sends once."""
     sent = 0
     for pk in person_ids:
-        now = timezone.now().replace(microsecond=0)
+        now = timezone.now()
         claimed = User.objects.filter(
             pk=pk, is_active=True, welcome_requested_at__isnull=False
         ).update(welcome_requested_at=None, welcomed_at=now)
