@@ -141,10 +141,9 @@ def read_people(organisation: Organisation, data: bytes, filename: str, *, edito
     if not parsed and not reading.problem_count:
         reading.problem(0, "", _("The file has no rows below its header."))
     elsewhere = set()
-    for username, address in (
-        by_address(User.objects.exclude(organisation=organisation), parsed)
-        .values_list("username", "address")
-    ):
+    for username, address in by_address(
+        User.objects.exclude(organisation=organisation), parsed
+    ).values_list("username", "address"):
         elsewhere |= {username, address}
     for person in parsed:
         username = username_for(person.email)
