@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboards.context_processors.navigation",
+                "dashboards.context_processors.source_code",
             ],
         },
     },
@@ -197,6 +198,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Koning Klant <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the running code can be had: the AGPL asks a network service to offer its source to
+# its users (the footer links here). Point it at your own copy when you change the code.
+SOURCE_URL = env_str("SOURCE_URL", "https://github.com/koning-klant/koning-klant")
 # How long the link in a welcome e-mail lets a new person choose their password.
 WELCOME_LINK_DAYS = env_int("WELCOME_LINK_DAYS", 7)
 # The address links in e-mails (the weekly digest) point to.
