@@ -126,7 +126,9 @@ AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out login is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "organisations.sso.PasswordBackend",
+    # Single sign-on: the organisation's OpenID Connect provider (organisations/sso.py).
+    "organisations.sso.OrganisationOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -201,6 +203,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the running code can be had: the AGPL asks a network service to offer its source to
 # its users (the footer links here). Point it at your own copy when you change the code.
 SOURCE_URL = env_str("SOURCE_URL", "https://github.com/koning-klant/koning-klant")
+# Single sign-on (OpenID Connect), set up per organisation by its management. Client secrets
+# are stored encrypted with a key derived from SSO_SECRET_KEY (default: SECRET_KEY).
+SSO_SECRET_KEY = env_str("SSO_SECRET_KEY")
+SSO_TIMEOUT_SECONDS = env_int("SSO_TIMEOUT_SECONDS", 10)
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
 # How long the link in a welcome e-mail lets a new person choose their password.
 WELCOME_LINK_DAYS = env_int("WELCOME_LINK_DAYS", 7)
 # The address links in e-mails (the weekly digest) point to.

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Department, Organisation, Role, Team, User
+from organisations.models import Department, Organisation, Role, SingleSignOn, Team, User
 from organisations.people import set_teams, username_for
+from organisations.sealing import encrypt_secret
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -240,3 +241,75 @@ MAX_PEOPLE_FILE_BYTES = 10 * 1024 * 1024
 
 class SetPasswordForm(DjangoSetPasswordForm):
     """Choosing a password from a welcome e-mail."""
+
+
+class SingleSignOnForm(forms.ModelForm):
+    """Management's set-up of the organisation's OpenID Connect provider."""
+
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted and never shown again; leave empty to keep the current one."),
+    )
+    password_login = forms.BooleanField(
+        label=_("People may also log in with a password"),
+        required=False,
+        help_text=_("Switch off once everybody signs in with the organisation's account."),
+    )
+
+    class Meta:
+        model = SingleSignOn
+        fields = ["enabled", "issuer", "client_id", "domains", "create_people", "default_team"]
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.instance.organisation = organisation
+        self.fields["default_team"].queryset = Team.objects.in_organisation(organisation)
+        self.fields["password_login"].initial = organisation.password_login
+
+    def clean_issuer(self):
+        return self.cleaned_data["issuer"].rstrip("/")
+
+    def clean_domains(self):
+        domains = [
+            d.strip().casefold().lstrip("@")
+            for d in self.cleaned_data["domains"].split(",")
+            if d.strip()
+        ]
+        if not domains:
+            raise forms.ValidationError(_("Name at least one e-mail domain."))
+        others = SingleSignOn.objects.exclude(organisation=self.organisation)
+        for domain in domains:
+            if any(
+                domain in other.domain_list for other in others.filter(domains__icontains=domain)
+            ):
+                raise forms.ValidationError(
+                    _("“%(domain)s” already signs in with another organisation.")
+                    % {"domain": domain}
+                )
+        return ", ".join(domains)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("client_secret") and not self.instance.client_secret_encrypted:
+            self.add_error("client_secret", _("The provider gives a client secret; enter it."))
+        if cleaned.get("create_people") and not cleaned.get("default_team"):
+            self.add_error("default_team", _("New people need a team to join."))
+        if not cleaned.get("password_login") and not cleaned.get("enabled"):
+            self.add_error(
+                "password_login",
+                _("Password login can be switched off only while single sign-on is enabled."),
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        sign_on = super().save(commit=False)
+        if self.cleaned_data.get("client_secret"):
+            sign_on.client_secret_encrypted = encrypt_secret(self.cleaned_data["client_secret"])
+        sign_on.save()
+        Organisation.objects.filter(pk=self.organisation.pk).update(
+            password_login=self.cleaned_data["password_login"]
+        )
+        return sign_on

@@ -452,3 +452,68 @@ class PeopleImport(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class SingleSignOnQuerySet(models.QuerySet):
+    def enabled(self):
+        return self.filter(enabled=True)
+
+    def for_email(self, email: str):
+        """The enabled sign-on whose domains cover this address."""
+        domain = email.rpartition("@")[2].strip().casefold()
+        if not domain:
+            return self.none()
+        return self.enabled().filter(domains__icontains=domain)
+
+
+class SingleSignOn(models.Model):
+    """An organisation's OpenID Connect provider (Microsoft Entra ID, Google Workspace,
+    Keycloak…): people whose address is in ``domains`` sign in with their company account."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    enabled = models.BooleanField(_("enabled"), default=False)
+    issuer = models.URLField(
+        _("issuer"),
+        help_text=_(
+            "The provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0; "
+            "its settings are read from /.well-known/openid-configuration below it."
+        ),
+    )
+    client_id = models.CharField(_("client ID"), max_length=255)
+    # Encrypted with the site's key (organisations/sso.py); never shown again.
+    client_secret_encrypted = models.TextField(editable=False, blank=True)
+    domains = models.CharField(
+        _("e-mail domains"),
+        max_length=500,
+        help_text=_("The address domains it covers, separated by commas, e.g. acme.nl, acme.com."),
+    )
+    create_people = models.BooleanField(
+        _("create people who sign in"),
+        default=False,
+        help_text=_("Someone unknown with a confirmed address of these domains joins this team."),
+    )
+    default_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default team"),
+    )
+
+    objects = SingleSignOnQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("single sign-on")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.issuer}"
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.strip().casefold().lstrip("@") for d in self.domains.split(",") if d.strip()]
+
+    def covers(self, email: str) -> bool:
+        return email.rpartition("@")[2].casefold() in self.domain_list

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from organisations import people_views, views
+from organisations import people_views, sso_views, views
 
 app_name = "organisations"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("account/", views.account, name="account"),
     path("organisation/", views.organisation_settings, name="organisation_settings"),
+    path("organisation/sso/", sso_views.single_sign_on, name="single_sign_on"),
     path("integrations/", views.tokens, name="tokens"),
     path("integrations/new/", views.token_create, name="token_create"),
     path("integrations/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
