@@ -252,6 +252,11 @@ class SingleSignOnForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Stored encrypted and never shown again; leave empty to keep the current one."),
     )
+    issuer = forms.URLField(
+        label=_("Issuer"),
+        assume_scheme="https",
+        help_text=SingleSignOn._meta.get_field("issuer").help_text,
+    )
     password_login = forms.BooleanField(
         label=_("People may also log in with a password"),
         required=False,

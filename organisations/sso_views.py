@@ -86,10 +86,16 @@ class StartView(oidc_views.OIDCAuthenticationRequestView):
             return refused(request, "unavailable")
         self.OIDC_OP_AUTH_ENDPOINT = configuration["authorization_endpoint"]
         self.OIDC_RP_CLIENT_ID = found.client_id
-        response = super().get(request)
+        to_provider = super().get(request)
         newest_state = list(request.session["oidc_states"])[-1]
         sso.remember(request, newest_state, found)
-        return response
+        # A page that moves on by itself, not a redirect: the login form's Content-Security-
+        # Policy allows forms to lead only to this site, redirects included.
+        return render(
+            request,
+            "registration/sso_continue.html",
+            {"url": to_provider["Location"], "organisation": found.organisation},
+        )
 
     def get_extra_params(self, request):
         return {"login_hint": request.GET.get("email", "")}
@@ -102,6 +108,7 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
         if request.GET.get("error"):
             super().get(request)
             return refused(request, "provider")
+        self.user = NOT_TRIED
         try:
             response = super().get(request)
         except sso.Refused as refusal:
@@ -110,9 +117,14 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
             return refused(request, "state")
         except RequestException:
             return refused(request, "unavailable")
-        if getattr(self, "user", None) is None or not self.user.is_active:
-            return refused(request, "state" if "code" not in request.GET else "unknown")
+        if self.user is NOT_TRIED:  # no sign-in under way in this session (or it was used)
+            return refused(request, "state")
+        if self.user is None or not self.user.is_active:
+            return refused(request, "unknown")
         return response
+
+
+NOT_TRIED = object()
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -33,6 +33,9 @@ NOT_ORGANISATION_PAGES = {
     "password_reset_complete",
     "set_language",
     "healthz",
+    # Signing in with the organisation's account: tests/test_organisations_sso.py
+    "sso_start",
+    "sso_callback",
 }
 NOT_ORGANISATION_NAMESPACES = ("admin:", "api:")
 
@@ -339,6 +342,7 @@ EXPECTED |= {
         only(PEOPLE_KEEPERS_OWN, 403),
     ),
     "organisations:teams": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "organisations:single_sign_on": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "organisations:team_create": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "organisations:team_edit": (
         "get",
