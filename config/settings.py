@@ -207,6 +207,7 @@ SOURCE_URL = env_str("SOURCE_URL", "https://github.com/koning-klant/koning-klant
 # are stored encrypted with a key derived from SSO_SECRET_KEY (default: SECRET_KEY).
 SSO_SECRET_KEY = env_str("SSO_SECRET_KEY")
 SSO_TIMEOUT_SECONDS = env_int("SSO_TIMEOUT_SECONDS", 10)
+OIDC_TIMEOUT = SSO_TIMEOUT_SECONDS
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_USE_PKCE = True
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"

@@ -15,7 +15,13 @@ from organisations.sealing import encrypt_secret
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Sends the reset e-mail in the person's own language when they chose one."""
+    """Sends the reset e-mail in the person's own language when they chose one; none to people
+    whose organisation signs in only with its own accounts."""
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if user.organisation is None or user.organisation.password_login:
+                yield user
 
     def send_mail(self, *args, **kwargs):
         context = args[2] if len(args) > 2 else kwargs["context"]

@@ -335,3 +335,10 @@ def test_signing_in_through_the_providers_page_in_chromium_lands_on_the_home_pag
         assert "Ann Example" in page.inner_text("header")
         assert problems == []
         browser.close()
+
+
+def test_no_password_reset_mail_where_password_login_is_off(client, org, mailoutbox):
+    Organisation.objects.filter(pk=org.organisation.pk).update(password_login=False)
+    client.post(reverse("password_reset"), {"email": org.employee.email})
+    client.post(reverse("password_reset"), {"email": org.other_manager.email})
+    assert [message.to for message in mailoutbox] == [[org.other_manager.email]]
