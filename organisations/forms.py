@@ -130,6 +130,10 @@ class PersonForm(forms.ModelForm):
         self.fields["leads"].queryset = teams
         self.fields["email"].required = True
         self.fields["first_name"].required = True
+        self.fields["language"].choices = [
+            ("", _("The organisation’s default")),
+            *self.fields["language"].choices[1:],
+        ]
         self.fields["role"].choices = [
             (value, label)
             for value, label in Role.choices
