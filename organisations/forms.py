@@ -125,6 +125,9 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.editor = editor
         self.organisation = editor.organisation
+        self.signed_in_with_email = bool(self.instance.email) and (
+            self.instance.username == username_for(self.instance.email)
+        )
         teams = Team.objects.in_organisation(self.organisation).order_by("name")
         self.fields["teams"].queryset = teams
         self.fields["leads"].queryset = teams
@@ -175,7 +178,10 @@ class PersonForm(forms.ModelForm):
     def save(self, commit=True):
         person = super().save(commit=False)
         person.organisation = self.organisation
-        person.username = username_for(person.email)
+        # People sign in with their address; someone who signs in with another name (made by
+        # the site's administrator) keeps it.
+        if person.pk is None or self.signed_in_with_email:
+            person.username = username_for(person.email)
         if person.pk is None:
             person.set_unusable_password()
         with transaction.atomic():

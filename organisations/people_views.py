@@ -29,6 +29,9 @@ from organisations.forms import (
 from organisations.models import Department, Membership, PeopleImport, Team, User
 from organisations.people_import import apply_import, plan, read_people
 
+# The person chose a password: they are logged in as by a password login.
+PASSWORD_BACKEND = "organisations.sso.PasswordBackend"  # noqa: S105 - a path, not a password
+
 
 def _welcome(people) -> int:
     ids = welcome.request_welcome(people)
@@ -236,7 +239,13 @@ def people_import_detail(request, pk):
                 % {"count": len(changes)},
             )
             return redirect("organisations:people")
-        if reading.problem_count or changes:
+        if reading.problem_count:
+            messages.error(
+                request,
+                _("The file can no longer be imported as it is; upload it again to see why."),
+            )
+            return redirect("organisations:people_import")
+        if changes:
             # People changed since the preview: show what the file would change now.
             preview.changes = [change.as_dict() for change in changes]
             preview.save(update_fields=["changes"])
@@ -342,7 +351,7 @@ def welcome_page(request, uidb64, token):
     form = SetPasswordForm(person, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
-        login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, person, backend=PASSWORD_BACKEND)
         messages.success(request, _("Welcome! Your password is set."))
         return redirect("home")
     return render(

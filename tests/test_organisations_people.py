@@ -192,3 +192,15 @@ def test_a_team_cannot_be_put_in_another_organisations_department(client, org):
         {"name": "Shop", "slug": "shop", "department": foreign.pk},
     )
     assert response.status_code == 400
+
+
+def test_editing_keeps_a_login_name_and_follows_a_changed_address(client, org):
+    client.force_login(org.manager)
+    data = person_data(org, email="lead.new@acme.example", teams=[org.team_a.pk], leads=[])
+    client.post(reverse("organisations:person_edit", args=[org.lead.pk]), data)
+    assert User.objects.get(pk=org.lead.pk).username == "lead"  # made by an administrator
+    client.post(reverse("organisations:person_create"), person_data(org))
+    nina = User.objects.get(email="nina@acme.example")
+    data = person_data(org, email="nina.n@acme.example")
+    client.post(reverse("organisations:person_edit", args=[nina.pk]), data)
+    assert User.objects.get(pk=nina.pk).username == "nina.n@acme.example"
