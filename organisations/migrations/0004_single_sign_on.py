@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_people_in_the_app'),
+        ('organisations', '0003_people_in_the_app'),
     ]
 
     operations = [
