@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up and run Koning Klant on this machine with nothing but Python 3.11.
+"""Set up and run Koning Klant on this machine with nothing but Python (3.11, 3.12 or 3.13).
 
     python3 dev.py demo    # the app with demo data at http://127.0.0.1:8000 (SQLite, no Redis)
     python3 dev.py test    # the test suite (set DATABASE_URL / REDIS_URL to test against them)
@@ -21,6 +21,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
+# As pyproject.toml's requires-python; CI proves every pin has a wheel for each
+# (.ci/wheels_for_newer_pythons.sh).
+SUPPORTED = [(3, 11), (3, 12), (3, 13)]
 
 
 def run(*args, **kwargs):
@@ -29,8 +32,9 @@ def run(*args, **kwargs):
 
 
 def ensure_environment():
-    if sys.version_info[:2] != (3, 11):
-        sys.exit(f"Koning Klant needs Python 3.11; this is {sys.version.split()[0]}.")
+    if sys.version_info[:2] not in SUPPORTED:
+        wanted = ", ".join(f"{major}.{minor}" for major, minor in SUPPORTED)
+        sys.exit(f"Koning Klant needs Python {wanted}; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print(f"Creating a virtual environment in {VENV} …", flush=True)
         venv.create(VENV, with_pip=True)

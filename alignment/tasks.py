@@ -35,9 +35,10 @@ def _mail(participant, survey, kind: str) -> None:
 
 
 def _claim(participants, field: str, today) -> list:
-    """The participants this worker may mail: those whose date it could set first."""
+    """The participants this worker may mail: those whose date it could set first. People who
+    have left are skipped (their place in the survey stays as it was when it opened)."""
     claimed = []
-    for participant in participants.select_related("person"):
+    for participant in participants.filter(person__is_active=True).select_related("person"):
         if Participant.objects.filter(pk=participant.pk, **{field: None}).update(**{field: today}):
             claimed.append(participant)
     return claimed

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboards.context_processors.navigation",
+                "dashboards.context_processors.source_code",
             ],
         },
     },
@@ -126,7 +127,9 @@ AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out login is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "organisations.sso.PasswordBackend",
+    # Single sign-on: the organisation's OpenID Connect provider (organisations/sso.py).
+    "organisations.sso.OrganisationOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,6 +201,19 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Koning Klant <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the running code can be had: the AGPL asks a network service to offer its source to
+# its users (the footer links here). Point it at your own copy when you change the code.
+SOURCE_URL = env_str("SOURCE_URL", "https://github.com/koning-klant/koning-klant")
+# Single sign-on (OpenID Connect), set up per organisation by its management. Client secrets
+# are stored encrypted with a key derived from SSO_SECRET_KEY (default: SECRET_KEY).
+SSO_SECRET_KEY = env_str("SSO_SECRET_KEY")
+SSO_TIMEOUT_SECONDS = env_int("SSO_TIMEOUT_SECONDS", 10)
+OIDC_TIMEOUT = SSO_TIMEOUT_SECONDS
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+# How long the link in a welcome e-mail lets a new person choose their password.
+WELCOME_LINK_DAYS = env_int("WELCOME_LINK_DAYS", 7)
 # The address links in e-mails (the weekly digest) point to.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -292,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hourly, so a beat that was down on Monday morning still sends; each person gets a
     # week's digest once (DigestSent), from Monday 07:00 in the organisation's time zone.
+    "send-pending-welcomes": {
+        "task": "organisations.tasks.send_pending_welcomes",
+        "schedule": timedelta(minutes=5),
+    },
     "weekly-digest": {
         "task": "dashboards.tasks.send_weekly_digests",
         "schedule": timedelta(hours=1),

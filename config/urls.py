@@ -6,6 +6,7 @@ from django.urls import include, path
 from config import health
 from config.api import api
 from dashboards.views import home
+from organisations import people_views, sso_views
 from organisations import views as organisation_views
 
 urlpatterns = [
@@ -25,6 +26,13 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path(
+        "accounts/welcome/<uidb64>/<token>/",
+        people_views.welcome_page,
+        name="welcome",
+    ),
+    path("accounts/sso/", sso_views.StartView.as_view(), name="sso_start"),
+    path("accounts/sso/callback/", sso_views.CallbackView.as_view(), name="sso_callback"),
     path("i18n/setlang/", organisation_views.set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),

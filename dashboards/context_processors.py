@@ -1,5 +1,6 @@
 """Navigation for the page shell, built from what the person may see."""
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -52,3 +53,8 @@ def navigation(request):
         "manage_items": manage_items,
         "manage_current": any(item["current"] for item in manage_items),
     }
+
+
+def source_code(request):
+    """The footer's link to the source, as the AGPL asks of a network service."""
+    return {"source_url": settings.SOURCE_URL}

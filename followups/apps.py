@@ -13,8 +13,5 @@ class FollowupsConfig(AppConfig):
         from organisations import signals
 
         marked_dirty.connect(receivers.open_new_followups, dispatch_uid="followups-open")
-        # People management (issue 18) announces a leaver; until that signal exists the hook
-        # is followups.ownership.hand_back_to_lead, which it should call.
-        person_left = getattr(signals, "person_left", None)
-        if person_left is not None:
-            person_left.connect(receivers.person_left, dispatch_uid="followups-person-left")
+        # A leaver's open follow-ups go back to the team's lead.
+        signals.person_left.connect(receivers.person_left, dispatch_uid="followups-person-left")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from celery import current_app as celery_app
 from django.db import connection, transaction
+from openpyxl import Workbook
 
 from feedback.imports import import_file
 from feedback.models import Interaction, Response
@@ -24,7 +25,8 @@ from kpis.synthetic import (
     generate_rows,
     store_generated,
 )
-from organisations.models import Organisation, Team
+from organisations.models import Organisation, Role, Team, User
+from organisations.people_import import apply, plan, read_people
 
 BENCH_SLUG = "bench"
 TEAMS = ["north", "south", "east", "west", "web"]
@@ -233,3 +235,58 @@ def measure_rollups(organisation, seed: int = 12) -> dict:
         "incremental_seconds_after_one_response": round(incremental["responses"], 3),
         "incremental_seconds_after_one_interaction": round(incremental["interactions"], 3),
     }
+
+
+PEOPLE_SLUG = "bench-people"
+PEOPLE_TEAMS = 30
+
+
+def people_file(count: int, changed_every: int = 0) -> bytes:
+    """An XLSX file of ``count`` people in PEOPLE_TEAMS teams; with ``changed_every``, every
+    so many people move team, change language or their name."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["name", "email", "team", "role", "language", "lead"])
+    for n in range(count):
+        team = f"bench-{n % PEOPLE_TEAMS:02}"
+        name, language = f"Person {n}", "nl"
+        if changed_every and n % changed_every == 0:
+            team, language = f"bench-{(n + 1) % PEOPLE_TEAMS:02}", "en"
+            name = f"Person {n} Renamed"
+        lead = "yes" if n < PEOPLE_TEAMS else ""
+        sheet.append([name, f"p{n}@bench.example", team, "employee", language, lead])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def bench_people(count: int) -> dict:
+    """Import ``count`` people into 30 teams from XLSX (check, preview, apply), then a
+    re-import changing every tenth person: the time of each step."""
+    organisation, _ = Organisation.objects.get_or_create(
+        slug=PEOPLE_SLUG, defaults={"name": "Benchmark people"}
+    )
+    for n in range(PEOPLE_TEAMS):
+        Team.objects.get_or_create(
+            organisation=organisation, slug=f"bench-{n:02}", defaults={"name": f"Team {n:02}"}
+        )
+    editor = User(organisation=organisation, role=Role.MANAGEMENT)
+    results = {"people": count, "teams": PEOPLE_TEAMS}
+    try:
+        for step, data in (("first", people_file(count)), ("reimport", people_file(count, 10))):
+            started = time.perf_counter()
+            reading = read_people(organisation, data, "people.xlsx", editor=editor)
+            if reading.problem_count:
+                raise RuntimeError(f"the benchmark's own file has problems: {reading.problems[:3]}")
+            changes = plan(organisation, reading.rows)
+            checked = time.perf_counter()
+            with transaction.atomic():
+                apply(organisation, reading.rows)
+            applied = time.perf_counter()
+            results[f"{step}_changes"] = len(changes)
+            results[f"{step}_check_and_preview_seconds"] = round(checked - started, 3)
+            results[f"{step}_apply_seconds"] = round(applied - checked, 3)
+    finally:
+        User.objects.filter(organisation=organisation).delete()
+        organisation.delete()
+    return results

@@ -4,15 +4,33 @@ import zoneinfo
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.contrib.auth.forms import SetPasswordForm as DjangoSetPasswordForm
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from organisations import webhooks
-from organisations.models import Organisation, Team, User, WebhookEvent
+from organisations.models import (
+    Department,
+    Organisation,
+    Role,
+    SingleSignOn,
+    Team,
+    User,
+    WebhookEvent,
+)
+from organisations.people import set_teams, username_for
+from organisations.sealing import encrypt_secret
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
-    """Sends the reset e-mail in the person's own language when they chose one."""
+    """Sends the reset e-mail in the person's own language when they chose one; none to people
+    whose organisation signs in only with its own accounts."""
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if user.organisation is None or user.organisation.password_login:
+                yield user
 
     def send_mail(self, *args, **kwargs):
         context = args[2] if len(args) > 2 else kwargs["context"]
@@ -157,3 +175,239 @@ class AccountForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["language", "weekly_digest"]
+
+
+class PersonForm(forms.ModelForm):
+    """A person as management or HR edits them: who they are, their role and teams."""
+
+    teams = forms.ModelMultipleChoiceField(
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    leads = forms.ModelMultipleChoiceField(
+        label=_("Leads"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Teams this person leads; they must be among their teams."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "role", "language"]
+
+    def __init__(self, *args, editor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editor = editor
+        self.organisation = editor.organisation
+        self.signed_in_with_email = bool(self.instance.email) and (
+            self.instance.username == username_for(self.instance.email)
+        )
+        teams = Team.objects.in_organisation(self.organisation).order_by("name")
+        self.fields["teams"].queryset = teams
+        self.fields["leads"].queryset = teams
+        self.fields["email"].required = True
+        self.fields["first_name"].required = True
+        self.fields["language"].choices = [
+            ("", _("The organisation’s default")),
+            *self.fields["language"].choices[1:],
+        ]
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in Role.choices
+            if value in assignable_roles(editor) or value == self.instance.role
+        ]
+        if self.instance.pk:
+            memberships = self.instance.memberships.filter(team__organisation=self.organisation)
+            self.initial["teams"] = [m.team_id for m in memberships]
+            self.initial["leads"] = [m.team_id for m in memberships if m.is_lead]
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        taken = User.objects.filter(username=username_for(email)).exclude(pk=self.instance.pk)
+        taken = taken | User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Somebody else already has this e-mail address."))
+        return email
+
+    def clean_role(self):
+        role = self.cleaned_data["role"]
+        if role != self.instance.role and role not in assignable_roles(self.editor):
+            raise forms.ValidationError(_("Only management gives or takes a management role."))
+        return role
+
+    def clean(self):
+        cleaned = super().clean()
+        teams, leads = cleaned.get("teams") or [], cleaned.get("leads") or []
+        outside = [team.name for team in leads if team not in teams]
+        if outside:
+            self.add_error(
+                "leads",
+                _("A lead must be in the team they lead: %(teams)s.")
+                % {"teams": ", ".join(outside)},
+            )
+        if cleaned.get("role") == Role.EMPLOYEE and not teams:
+            self.add_error("teams", _("An employee needs at least one team."))
+        return cleaned
+
+    def save(self, commit=True):
+        person = super().save(commit=False)
+        person.organisation = self.organisation
+        # People sign in with their address; someone who signs in with another name (made by
+        # the site's administrator) keeps it.
+        if person.pk is None or self.signed_in_with_email:
+            person.username = username_for(person.email)
+        if person.pk is None:
+            person.set_unusable_password()
+        with transaction.atomic():
+            person.save()
+            set_teams(person, self.cleaned_data["teams"], self.cleaned_data["leads"])
+        return person
+
+
+def assignable_roles(editor) -> set[str]:
+    """Management gives any role; HR adds and edits people but never a management role."""
+    if editor.role == Role.MANAGEMENT:
+        return {Role.MANAGEMENT, Role.HR, Role.EMPLOYEE}
+    return {Role.HR, Role.EMPLOYEE}
+
+
+class TeamForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "slug", "department"]
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organisation = organisation
+        self.fields["department"].queryset = Department.objects.filter(organisation=organisation)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        others = Team.objects.in_organisation(self.instance.organisation).exclude(
+            pk=self.instance.pk
+        )
+        if others.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another team already has this slug."))
+        return slug
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name", "slug"]
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organisation = organisation
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        others = Department.objects.filter(organisation=self.instance.organisation).exclude(
+            pk=self.instance.pk
+        )
+        if others.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another department already has this slug."))
+        return slug
+
+
+class PeopleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (comma or semicolon, UTF-8) or XLSX with the columns name, email, team, role, "
+            "language; optional: lead."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_PEOPLE_FILE_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+MAX_PEOPLE_FILE_BYTES = 10 * 1024 * 1024
+
+
+class SetPasswordForm(DjangoSetPasswordForm):
+    """Choosing a password from a welcome e-mail."""
+
+
+class SingleSignOnForm(forms.ModelForm):
+    """Management's set-up of the organisation's OpenID Connect provider."""
+
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted and never shown again; leave empty to keep the current one."),
+    )
+    issuer = forms.URLField(
+        label=_("Issuer"),
+        assume_scheme="https",
+        help_text=SingleSignOn._meta.get_field("issuer").help_text,
+    )
+    password_login = forms.BooleanField(
+        label=_("People may also log in with a password"),
+        required=False,
+        help_text=_("Switch off once everybody signs in with the organisation's account."),
+    )
+
+    class Meta:
+        model = SingleSignOn
+        fields = ["enabled", "issuer", "client_id", "domains", "create_people", "default_team"]
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.instance.organisation = organisation
+        self.fields["default_team"].queryset = Team.objects.in_organisation(organisation)
+        self.fields["password_login"].initial = organisation.password_login
+
+    def clean_issuer(self):
+        return self.cleaned_data["issuer"].rstrip("/")
+
+    def clean_domains(self):
+        domains = [
+            d.strip().casefold().lstrip("@")
+            for d in self.cleaned_data["domains"].split(",")
+            if d.strip()
+        ]
+        if not domains:
+            raise forms.ValidationError(_("Name at least one e-mail domain."))
+        others = SingleSignOn.objects.exclude(organisation=self.organisation)
+        for domain in domains:
+            if any(
+                domain in other.domain_list for other in others.filter(domains__icontains=domain)
+            ):
+                raise forms.ValidationError(
+                    _("“%(domain)s” already signs in with another organisation.")
+                    % {"domain": domain}
+                )
+        return ", ".join(domains)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("client_secret") and not self.instance.client_secret_encrypted:
+            self.add_error("client_secret", _("The provider gives a client secret; enter it."))
+        if cleaned.get("create_people") and not cleaned.get("default_team"):
+            self.add_error("default_team", _("New people need a team to join."))
+        if not cleaned.get("password_login") and not cleaned.get("enabled"):
+            self.add_error(
+                "password_login",
+                _("Password login can be switched off only while single sign-on is enabled."),
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        sign_on = super().save(commit=False)
+        if self.cleaned_data.get("client_secret"):
+            sign_on.client_secret_encrypted = encrypt_secret(self.cleaned_data["client_secret"])
+        sign_on.save()
+        Organisation.objects.filter(pk=self.organisation.pk).update(
+            password_login=self.cleaned_data["password_login"]
+        )
+        return sign_on

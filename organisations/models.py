@@ -102,6 +102,14 @@ class Organisation(models.Model):
         default="NL",
         help_text=_("Its public holidays are not working days for follow-ups."),
     )
+    password_login = models.BooleanField(
+        _("password login"),
+        default=True,
+        help_text=_(
+            "Switch off once everybody signs in with the organisation's own account (single "
+            "sign-on): passwords of this organisation are then refused."
+        ),
+    )
     invitation_throttle_days = models.PositiveSmallIntegerField(
         _("invite a customer at most once per (days)"),
         default=90,
@@ -245,6 +253,13 @@ class UserQuerySet(models.QuerySet):
     def in_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
+    def active(self):
+        return self.filter(is_active=True)
+
+    def not_joined(self):
+        """Active people who have not chosen a password or signed in yet."""
+        return self.active().filter(last_login__isnull=True)
+
     def with_lead_flag(self):
         leads = Membership.objects.filter(user=OuterRef("pk"), is_lead=True)
         return self.annotate(leads_a_team=Exists(leads))
@@ -280,6 +295,17 @@ class User(AbstractUser):
         help_text=_("A Monday e-mail with the team's figures and comments of the past week."),
     )
 
+    # Deactivated people have left: their ideas, votes and history stay.
+    left_at = models.DateTimeField(_("left"), null=True, blank=True, editable=False)
+    # A leaver who asked to be forgotten: name and address are gone.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The latest welcome e-mail: asked for (a worker claims and clears it), and sent. Part of
+    # the welcome link's token, so a resent e-mail makes the earlier link useless.
+    welcome_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    welcomed_at = models.DateTimeField(
+        _("welcome e-mail sent"), null=True, blank=True, editable=False
+    )
+
     objects = KoningKlantUserManager()
 
     class Meta:
@@ -288,7 +314,13 @@ class User(AbstractUser):
         ordering = ["first_name", "last_name", "username"]
 
     def __str__(self):
+        if self.anonymised_at is not None:
+            return str(_("a former colleague"))
         return self.get_full_name() or self.username
+
+    @property
+    def has_joined(self) -> bool:
+        return self.last_login is not None
 
 
 class Membership(models.Model):
@@ -545,3 +577,99 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.webhook_id} ({self.status})"
+
+
+class PeopleImportQuerySet(models.QuerySet):
+    def in_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+
+class PeopleImport(models.Model):
+    """A file of people, checked and previewed: ``changes`` is exactly what applying it does.
+    The file is kept until it is applied, and applied only if the plan is still the same."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField(editable=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    changes = models.JSONField(default=list, blank=True)
+    welcome_new_people = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    created_count = models.PositiveIntegerField(default=0)
+
+    objects = PeopleImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename
+
+
+class SingleSignOnQuerySet(models.QuerySet):
+    def enabled(self):
+        return self.filter(enabled=True)
+
+    def for_email(self, email: str):
+        """The enabled sign-on whose domains cover this address."""
+        domain = email.rpartition("@")[2].strip().casefold()
+        if not domain:
+            return self.none()
+        return self.enabled().filter(domains__icontains=domain)
+
+
+class SingleSignOn(models.Model):
+    """An organisation's OpenID Connect provider (Microsoft Entra ID, Google Workspace,
+    Keycloak…): people whose address is in ``domains`` sign in with their company account."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    enabled = models.BooleanField(_("enabled"), default=False)
+    issuer = models.URLField(
+        _("issuer"),
+        help_text=_(
+            "The provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0; "
+            "its settings are read from /.well-known/openid-configuration below it."
+        ),
+    )
+    client_id = models.CharField(_("client ID"), max_length=255)
+    # Encrypted with the site's key (organisations/sso.py); never shown again.
+    client_secret_encrypted = models.TextField(editable=False, blank=True)
+    domains = models.CharField(
+        _("e-mail domains"),
+        max_length=500,
+        help_text=_("The address domains it covers, separated by commas, e.g. acme.nl, acme.com."),
+    )
+    create_people = models.BooleanField(
+        _("create people who sign in"),
+        default=False,
+        help_text=_("Someone unknown with a confirmed address of these domains joins this team."),
+    )
+    default_team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default team"),
+    )
+
+    objects = SingleSignOnQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("single sign-on")
+
+    def __str__(self):
+        return f"{self.organisation}: {self.issuer}"
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.strip().casefold().lstrip("@") for d in self.domains.split(",") if d.strip()]
+
+    def covers(self, email: str) -> bool:
+        return email.rpartition("@")[2].casefold() in self.domain_list

@@ -139,6 +139,38 @@ def can_manage_people(user) -> bool:
     return is_management(user) or is_hr(user)
 
 
+def people_managed_by(user):
+    """Everybody of the organisation, leavers too, for management and HR to manage."""
+    if not can_manage_people(user):
+        return User.objects.none()
+    return User.objects.in_organisation(organisation_of(user))
+
+
+def can_edit_person(user, person) -> bool:
+    """Management edits anybody; HR anybody but management."""
+    if is_management(user):
+        return person.organisation_id == user.organisation_id
+    return (
+        is_hr(user)
+        and person.organisation_id == user.organisation_id
+        and (person.role != Role.MANAGEMENT)
+    )
+
+
+def get_editable_person_or_404(user, pk):
+    person = people_managed_by(user).filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    if not can_edit_person(user, person):
+        raise PermissionDenied
+    return person
+
+
+def can_manage_teams(user) -> bool:
+    """Departments, teams and who leads them: management."""
+    return is_management(user)
+
+
 def can_manage_programme(user) -> bool:
     return is_management(user)
 

@@ -1,5 +1,6 @@
-"""Periodic housekeeping run by Celery beat."""
+"""Periodic housekeeping run by Celery beat, and welcome e-mails."""
 
+import datetime as dt
 import time
 
 from celery import shared_task
@@ -7,7 +8,8 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.utils import timezone
 
-from organisations import webhooks
+from organisations import webhooks, welcome
+from organisations.models import User
 
 # /healthz reads it (config/health.py).
 HEARTBEAT_KEY = "beat-heartbeat"
@@ -44,3 +46,18 @@ def sweep_webhooks() -> int:
 @shared_task
 def forget_old_webhook_comments() -> int:
     return webhooks.forget_old_comments()
+
+
+@shared_task(acks_late=True)
+def send_welcome_emails(person_ids: list[int]) -> int:
+    return welcome.send_welcomes(person_ids)
+
+
+@shared_task(acks_late=True)
+def send_pending_welcomes() -> int:
+    """Beat: welcome e-mails asked for whose message was lost (broker down, worker killed)."""
+    waiting = User.objects.filter(
+        is_active=True,
+        welcome_requested_at__lt=timezone.now() - dt.timedelta(minutes=2),
+    ).values_list("pk", flat=True)
+    return welcome.send_welcomes(list(waiting))

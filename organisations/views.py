@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -23,23 +22,8 @@ from organisations.forms import (
     PasswordResetForm,
     WebhookForm,
 )
-from organisations.models import ClockChange, IntegrationToken, Membership, User, Webhook
+from organisations.models import ClockChange, IntegrationToken, User, Webhook
 from organisations.signals import time_zone_changed
-
-
-@require_safe
-@login_required
-@roles.allowed_if(roles.can_manage_people)
-def people(request):
-    people = (
-        roles.people_visible_to(request.user)
-        .with_lead_flag()
-        .prefetch_related(
-            Prefetch("memberships", queryset=Membership.objects.select_related("team"))
-        )
-        .order_by("first_name", "last_name", "username")
-    )
-    return render(request, "organisations/people.html", {"people": people})
 
 
 @require_safe

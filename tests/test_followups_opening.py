@@ -12,6 +12,7 @@ from followups import opening, privacy, tasks
 from followups.models import FollowUp, State
 from followups.ownership import hand_back_to_lead
 from organisations import clock
+from organisations.signals import person_left
 from tests.factories import UserFactory
 from tests.followup_data import answer
 
@@ -136,3 +137,12 @@ def test_an_unhappy_answer_through_a_personal_invitation_opens_a_follow_up(org):
     tasks.open_followups(org.organisation.pk)
     tasks.open_followups(org.organisation.pk)
     assert FollowUp.objects.get().reached_by == "invitation"
+
+
+def test_the_leaver_signal_of_people_management_hands_follow_ups_back(org):
+    colleague = UserFactory(organisation=org.organisation, teams=[org.team_a])
+    answer(org, org.team_a, 1, external_id="crm-s")
+    tasks.open_followups(org.organisation.pk)
+    FollowUp.objects.update(owner=colleague)
+    person_left.send(sender=type(colleague), person=colleague)
+    assert FollowUp.objects.get().owner == org.lead

@@ -10,6 +10,7 @@ from django.db import connection
 
 from feedback.models import Interaction, Response
 from kpis.models import DailyCustomers, Rollup
+from organisations.models import Organisation, User
 
 KEYS = {
     "ingest": {"rows", "ingest_seconds", "copy_seconds", "speed_ratio_to_copy"},
@@ -60,3 +61,17 @@ def test_bench_refuses_sqlite():
         pytest.skip("the refusal is for SQLite")
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("bench", responses=10, json=True, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_bench_people_times_an_import_and_a_reimport_and_leaves_nothing_behind():
+    out = StringIO()
+    call_command("bench", people=60, json=True, stdout=out)
+    people = json.loads(out.getvalue())["people"]
+    assert (people["people"], people["teams"], people["first_changes"]) == (60, 30, 60)
+    # every tenth person: a new name, another team and English; the three of them who lead
+    # (the first 30 people lead their team) now lead the other team
+    assert people["reimport_changes"] == 6 * 3 + 3
+    assert people["first_apply_seconds"] > 0
+    assert not Organisation.objects.filter(slug="bench-people").exists()
+    assert not User.objects.filter(email__endswith="@bench.example").exists()

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('feedback', '0001_initial'),
-        ('organisations', '0003_followup_promise'),
+        ('organisations', '0005_followup_promise'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,12 +1,13 @@
 """``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
-(DESIGN.md, Performance)."""
+(DESIGN.md, Performance). ``--people N`` instead times an import of N people into 30 teams from
+XLSX, and a re-import."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_invitations import bench_invitations
-from kpis.benchmarks import bench_ingest, bench_rollups
+from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
 
 class Command(BaseCommand):
@@ -29,9 +30,16 @@ class Command(BaseCommand):
             default=200,
             help="Invitation e-mails sent to a local SMTP server (the README's: 10,000).",
         )
+        parser.add_argument(
+            "--people",
+            type=int,
+            help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
+        if options["people"]:
+            return self.people(options["people"], options["json"])
         interactions = options["interactions"] or 2 * responses
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
@@ -71,6 +79,21 @@ class Command(BaseCommand):
             f"{invited['invitations_made']:,} made, the rest throttled)\n"
             f"Invitation e-mails to a local SMTP server: {invited['emails']:,} in "
             f"{invited.get('email_seconds', '-')} s ({invited.get('emails_per_second', '-')}/s)"
+        )
+
+    def people(self, count, as_json):
+        results = {"people": bench_people(count)}
+        if as_json:
+            self.stdout.write(_dumps(results))
+            return
+        people = results["people"]
+        self.stdout.write(
+            f"Import of {people['people']:,} people into {people['teams']} teams from XLSX: "
+            f"checked and previewed in {people['first_check_and_preview_seconds']} s, "
+            f"applied in {people['first_apply_seconds']} s\n"
+            f"Re-import changing {people['reimport_changes']:,} fields: checked and previewed "
+            f"in {people['reimport_check_and_preview_seconds']} s, "
+            f"applied in {people['reimport_apply_seconds']} s"
         )
 
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0003_followup_promise'),
+        ('organisations', '0005_followup_promise'),
     ]
 
     operations = [

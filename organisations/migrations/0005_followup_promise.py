@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_invitation_settings'),
+        ('organisations', '0004_single_sign_on'),
     ]
 
     operations = [
