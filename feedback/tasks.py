@@ -1,30 +1,39 @@
 """Celery tasks of capture: thin, they load by id and call ordinary code."""
 
 from celery import shared_task
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from feedback import imports, restamp
-from feedback.models import ImportJob, Response
+from feedback.models import Response
 from feedback.themes import organisations_owed_a_retag, retag_organisation
+from organisations import claims
 from organisations.enqueue import send
 from organisations.models import ClockChange, Organisation
 
 
-@shared_task
+@shared_task(acks_late=True)
 def run_import(job_id: int) -> str:
-    job = ImportJob.objects.select_related("organisation").filter(pk=job_id).first()
-    if job is None or job.is_finished:
-        return "gone"  # already done by an earlier delivery of this task
-    return imports.run_job(job)
+    """Import an uploaded file, once however often the message comes: the job is claimed
+    first; a worker that was killed leaves its claim free for the next delivery."""
+    with claims.claimed(claims.IMPORT, job_id) as ours:
+        if not ours:
+            return "taken"  # another worker is importing it right now
+        job = imports.claim(job_id, taking_over=connection.vendor == "postgresql")
+        if job is None:
+            return "gone"  # done by an earlier delivery of this task
+        return imports.run_job(job)
 
 
 @shared_task
 def sweep_stale_imports() -> int:
-    """Beat's safety net for uploads: send again what no worker took, end what one dropped."""
-    waiting, abandoned = imports.stale_jobs()
-    for job_id in waiting.values_list("pk", flat=True):
-        enqueue_import(job_id)
+    """Beat's safety net for uploads: send again, once, what no worker has taken (or a killed
+    one dropped); end what stayed unfinished for good."""
+    owed, abandoned = imports.stale_jobs()
+    for job_id in owed.values_list("pk", flat=True):
+        if imports.mark_resent(job_id, owed):
+            enqueue_import(job_id)
     return imports.fail(abandoned)
 
 
