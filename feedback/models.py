@@ -9,7 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +87,10 @@ class ThemeQuerySet(models.QuerySet):
         if not roles.can_manage_themes(user):
             return self.none()
         return self.filter(organisation=roles.organisation_of(user))
+
+    def owed_a_retag(self):
+        """Themes changed since the comments were last re-tagged with them."""
+        return self.filter(Q(retagged_at__isnull=True) | Q(retagged_at__lt=F("updated_at")))
 
 
 class Theme(models.Model):

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from feedback import imports, restamp
 from feedback.models import Response
-from feedback.themes import organisations_owed_a_retag, retag_organisation
+from feedback.themes import organisations_owed_a_retag, retag_is_owed, retag_organisation
 from organisations import claims
 from organisations.enqueue import send
 from organisations.models import ClockChange, Organisation
@@ -41,14 +41,25 @@ def enqueue_import(job_id: int) -> None:
     send(run_import, job_id)
 
 
+MAX_RETAGS = 3  # in one task, while themes keep changing; the sweeper does any beyond
+
+
 @shared_task(acks_late=True)
 def retag_comments(organisation_id: int) -> int:
     """Re-tag the organisation's comments after its themes changed; the theme counts in the
-    rollups follow (the re-tag marks the days it touched)."""
+    rollups follow (the re-tag marks the days it touched). Claimed first and only while still
+    owed: of many messages for one change (several edits, a sweeper's resend), one re-tags,
+    and again only if a theme changed while it ran."""
     organisation = Organisation.objects.filter(pk=organisation_id).first()
     if organisation is None:
         return 0
-    return retag_organisation(organisation)
+    tagged = 0
+    with claims.claimed(claims.RETAG, organisation_id) as ours:
+        for _run in range(MAX_RETAGS if ours else 0):
+            if not retag_is_owed(organisation):
+                break
+            tagged += retag_organisation(organisation)
+    return tagged
 
 
 @shared_task
@@ -65,7 +76,11 @@ def purge_contact_emails() -> int:
 @shared_task
 def sweep_theme_retags() -> int:
     """Beat's safety net for theme edits whose re-tagging task was lost."""
-    owed = list(organisations_owed_a_retag())
+    owed = [
+        organisation_id
+        for organisation_id in organisations_owed_a_retag()
+        if not claims.is_claimed(claims.RETAG, organisation_id)  # running: it sees the edit
+    ]
     for organisation_id in owed:
         send(retag_comments, organisation_id)
     return len(owed)
