@@ -34,16 +34,23 @@ def english():
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate limits and other counters live in the cache; every test starts from zero."""
-    from django.core.cache import cache
+    """Rate limits and other counters live in the caches; every test starts from zero."""
+    from django.core.cache import caches
 
     from config import health
+    from organisations import enqueue
 
-    cache.clear()
-    health._recent.clear()
+    def clear():
+        enqueue._broker_down_until = 0.0  # a broker "down just now" in an earlier test
+        for cache in caches.all():
+            if hasattr(cache, "_down_until"):
+                cache._down_until = 0.0
+            cache.clear()
+        health._recent.clear()
+
+    clear()
     yield
-    cache.clear()
-    health._recent.clear()
+    clear()
 
 
 @pytest.fixture
