@@ -188,18 +188,18 @@ def fail(jobs) -> int:
     )
 
 
-def stale_jobs(now=None):
+def stale_jobs(now=None, *, resend_after=QUEUED_TOO_LONG):
     """(jobs owed a resend: waiting too long for a worker, or left running by a killed one and
     not sent again lately; jobs a killed worker left unfinished for good)."""
     now = now or timezone.now()
-    not_sent_lately = Q(resent_at__isnull=True) | Q(resent_at__lt=now - QUEUED_TOO_LONG)
+    not_sent_lately = Q(resent_at__isnull=True) | Q(resent_at__lt=now - resend_after)
     waiting = ImportJob.objects.filter(
-        not_sent_lately, status=ImportJob.Status.QUEUED, created_at__lt=now - QUEUED_TOO_LONG
+        not_sent_lately, status=ImportJob.Status.QUEUED, created_at__lt=now - resend_after
     )
     orphaned = ImportJob.objects.filter(
         not_sent_lately,
         status__in=RUNNING,
-        created_at__lt=now - QUEUED_TOO_LONG,
+        created_at__lt=now - resend_after,
         created_at__gte=now - STALE_AFTER,
     )
     orphaned = [pk for pk in orphaned.values_list("pk", flat=True) if not is_claimed(IMPORT, pk)]

@@ -1,7 +1,9 @@
 """Writing validated feedback rows: one path for the form, the API, imports and generated data.
 
 All or nothing: rows are written in one transaction. Rows whose ``external_id`` is already
-stored (or repeats within the batch) are skipped, so sending the same row twice counts once.
+stored (or repeats within the batch) are skipped, so sending the same row twice counts once;
+writers of rows with external ids take turns per organisation, so overlapping batches from
+concurrent clients neither double a row nor fail on each other.
 On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
@@ -115,6 +117,7 @@ def _in_key_order(rows):
 def store_responses(organisation, rows: list[dict], *, source: str, matcher=None) -> StoreResult:
     """Store validated response rows (see ``feedback.rows``) for one organisation."""
     matcher = matcher if matcher is not None else ThemeMatcher.for_organisation(organisation)
+    conflicts.take_turns_on_external_ids(organisation, (row["external_id"] for row in rows))
     fresh = _in_key_order(_new_rows(Response, organisation, rows))
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     if not fresh:
@@ -203,6 +206,7 @@ INTERACTION_FIELDS = [
 @conflicts.retried(duplicates=True)
 @transaction.atomic
 def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreResult:
+    conflicts.take_turns_on_external_ids(organisation, (row["external_id"] for row in rows))
     fresh = _in_key_order(_new_rows(Interaction, organisation, rows))
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     now = timezone.now()

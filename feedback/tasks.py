@@ -1,5 +1,7 @@
 """Celery tasks of capture: thin, they load by id and call ordinary code."""
 
+import datetime as dt
+
 from celery import shared_task
 from django.db import connection
 from django.db.models import Q
@@ -27,10 +29,13 @@ def run_import(job_id: int) -> str:
 
 
 @shared_task
-def sweep_stale_imports() -> int:
+def sweep_stale_imports(resend_after_seconds: float | None = None) -> int:
     """Beat's safety net for uploads: send again, once, what no worker has taken (or a killed
-    one dropped); end what stayed unfinished for good."""
-    owed, abandoned = imports.stale_jobs()
+    one dropped); end what stayed unfinished for good. (``manage.py soak`` waits less.)"""
+    wait = imports.QUEUED_TOO_LONG
+    if resend_after_seconds is not None:
+        wait = dt.timedelta(seconds=resend_after_seconds)
+    owed, abandoned = imports.stale_jobs(resend_after=wait)
     for job_id in owed.values_list("pk", flat=True):
         if imports.mark_resent(job_id, owed):
             enqueue_import(job_id)
@@ -74,11 +79,12 @@ def purge_contact_emails() -> int:
 
 
 @shared_task
-def sweep_theme_retags() -> int:
+def sweep_theme_retags(grace_seconds: float | None = None) -> int:
     """Beat's safety net for theme edits whose re-tagging task was lost."""
+    grace = None if grace_seconds is None else dt.timedelta(seconds=grace_seconds)
     owed = [
         organisation_id
-        for organisation_id in organisations_owed_a_retag()
+        for organisation_id in organisations_owed_a_retag(grace=grace)
         if not claims.is_claimed(claims.RETAG, organisation_id)  # running: it sees the edit
     ]
     for organisation_id in owed:

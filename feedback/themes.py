@@ -106,9 +106,9 @@ def retag_is_owed(organisation) -> bool:
 RETAG_GRACE = dt.timedelta(minutes=2)
 
 
-def organisations_owed_a_retag(now=None):
+def organisations_owed_a_retag(now=None, *, grace=None):
     """Organisations with a theme edited since their comments were last re-tagged (the task
     sent after the edit was lost: Redis down, a worker killed)."""
-    cutoff = (now or timezone.now()) - RETAG_GRACE
+    cutoff = (now or timezone.now()) - (RETAG_GRACE if grace is None else grace)
     owed = Theme.objects.filter(updated_at__lt=cutoff).owed_a_retag()
     return owed.values_list("organisation_id", flat=True).distinct()

@@ -59,3 +59,16 @@ def retried(function=None, *, attempts: int = ATTEMPTS, duplicates: bool = False
         return wrapper
 
     return decorate(function) if function is not None else decorate
+
+
+EXTERNAL_IDS = -4  # the second key of an organisation's lock on writing rows with external ids
+
+
+def take_turns_on_external_ids(organisation, external_ids) -> None:
+    """Writers of rows with external ids in one organisation take turns until they commit (on
+    PostgreSQL), so each sees what the one before it stored and skips it: two overlapping
+    batches can neither both store a row nor fail on each other's. Rows without one (most
+    imports) never wait."""
+    if connection.vendor == "postgresql" and any(external_ids):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [organisation.pk, EXTERNAL_IDS])
