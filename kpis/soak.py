@@ -149,7 +149,10 @@ class Processes:
 
 
 class Soak:
-    def __init__(self, *, seconds, writers, kill_every, redis_every, redis_down, seed, out):
+    def __init__(
+        self, *, seconds, writers, kill_every, redis_every, redis_down, seed, out, keep=False
+    ):
+        self.keep = keep
         self.seconds = seconds
         self.writers = writers
         self.kill_every = kill_every
@@ -364,6 +367,8 @@ class Soak:
         finally:
             self.processes.stop()
             self.redis.stop()
+            if not self.keep:
+                Organisation.objects.filter(pk=organisation.pk).delete()
 
     def settle(self) -> float:
         """After the faults: the worker finishes the uploads the sweeper resends; then the

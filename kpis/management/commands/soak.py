@@ -1,4 +1,5 @@
-"""``manage.py soak --seconds N``: the whole system under injected faults (see kpis/soak.py)."""
+"""``manage.py soak --seconds N``: the whole system under injected faults (see kpis/soak.py);
+prints its figures as JSON."""
 
 import json
 
@@ -21,7 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--redis-every", type=float, default=30, help="Redis outage, s.")
         parser.add_argument("--redis-down", type=float, default=8, help="Outage length, s.")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+        parser.add_argument(
+            "--keep", action="store_true", help="Keep the soak's organisation and its rows."
+        )
 
     def handle(self, *args, **options):
         soak = Soak(
@@ -32,6 +35,7 @@ class Command(BaseCommand):
             redis_down=options["redis_down"],
             seed=options["seed"],
             out=self.stderr.write,
+            keep=options["keep"],
         )
         try:
             result = soak.run()
