@@ -19,6 +19,14 @@ WARN_EVERY = 60  # seconds
 PAUSE_AFTER_FAILURE = 5.0  # seconds
 
 
+def _falling_back(name):
+    def method(self, *args, **kwargs):
+        return self._fallback(name, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
 class RedisOrLocalCache(RedisCache):
     """Django's Redis cache that falls back to process memory while Redis is unreachable."""
 
@@ -41,35 +49,16 @@ class RedisOrLocalCache(RedisCache):
                 logger.warning("Redis unreachable (%s); limits are per process", exc)
             return getattr(self.local, method)(*args, **kwargs)
 
-    def add(self, *args, **kwargs):
-        return self._fallback("add", *args, **kwargs)
-
-    def get(self, *args, **kwargs):
-        return self._fallback("get", *args, **kwargs)
-
-    def set(self, *args, **kwargs):
-        return self._fallback("set", *args, **kwargs)
-
-    def touch(self, *args, **kwargs):
-        return self._fallback("touch", *args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        return self._fallback("delete", *args, **kwargs)
-
-    def get_many(self, *args, **kwargs):
-        return self._fallback("get_many", *args, **kwargs)
-
-    def has_key(self, *args, **kwargs):
-        return self._fallback("has_key", *args, **kwargs)
-
-    def incr(self, *args, **kwargs):
-        return self._fallback("incr", *args, **kwargs)
-
-    def set_many(self, *args, **kwargs):
-        return self._fallback("set_many", *args, **kwargs)
-
-    def delete_many(self, *args, **kwargs):
-        return self._fallback("delete_many", *args, **kwargs)
+    add = _falling_back("add")
+    get = _falling_back("get")
+    set = _falling_back("set")
+    touch = _falling_back("touch")
+    delete = _falling_back("delete")
+    get_many = _falling_back("get_many")
+    has_key = _falling_back("has_key")
+    incr = _falling_back("incr")
+    set_many = _falling_back("set_many")
+    delete_many = _falling_back("delete_many")
 
     def clear(self):
         self.local.clear()

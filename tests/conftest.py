@@ -113,6 +113,15 @@ def tasks_run_in_process():
 
 
 @pytest.fixture
+def shared_postgresql():
+    """For tests where a worker process or a second connection shares the test database."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: an in-memory SQLite test database cannot be shared")
+
+
+@pytest.fixture
 def redis_url():
     if not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set: this test needs a real Redis (CI sets it)")

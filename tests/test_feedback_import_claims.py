@@ -9,7 +9,6 @@ import time
 import uuid
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from feedback.models import ImportJob, Response
@@ -17,15 +16,13 @@ from feedback.tasks import run_import, sweep_stale_imports
 from tests.conftest import start_worker
 from tests.test_feedback_import import HEADER, csv_bytes
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("shared_postgresql"),
+]
 
 ROWS = 8_000
-
-
-@pytest.fixture(autouse=True)
-def shared_database():
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share an in-memory SQLite test database")
 
 
 @pytest.fixture

@@ -5,20 +5,17 @@ import re
 import time
 
 import pytest
-from django.db import connection
 
 from feedback.ingest import validate_and_store
 from feedback.models import Response, Theme
 from feedback.tasks import retag_comments, sweep_theme_retags
 from feedback.themes import retag_is_owed
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def shared_database():
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share an in-memory SQLite test database")
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("shared_postgresql"),
+]
 
 
 def test_a_retag_owed_once_runs_once_for_many_messages(org, celery_worker):

@@ -6,7 +6,7 @@ import random
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.test import Client
 
 from feedback.ingest import validate_and_store
@@ -17,13 +17,7 @@ from organisations import conflicts
 from tests import rollup_oracle
 from tests.test_kpis_rollups import rollup_rows, theme_rows
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's locks and a second connection")
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("shared_postgresql")]
 
 
 def in_threads(*jobs):
