@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.usefixtures("shared_postgresql"),
 ]
 
-ROWS = 8_000
+ROWS = 5_000
 
 
 @pytest.fixture
