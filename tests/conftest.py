@@ -105,11 +105,17 @@ def login(client):
 @pytest.fixture(autouse=True)
 def tasks_run_in_process():
     """Tasks run eagerly unless a test starts a real worker (see ``celery_worker``)."""
+    from celery._state import _set_task_join_will_block
+
     from config.celery import app
 
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    # Celery marks "inside a task" process-wide while it runs one in-process; two threads
+    # doing so at once (the concurrency tests) can leave the mark set, and a later test's
+    # result.get() would then refuse to wait.
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
