@@ -8,11 +8,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from feedback import imports, restamp
+from feedback.mailing import send_invitations
 from feedback.models import Response
 from feedback.themes import organisations_owed_a_retag, retag_is_owed, retag_organisation
 from organisations import claims
 from organisations.enqueue import send
 from organisations.models import ClockChange, Organisation
+
+__all__ = ["send_invitations"]  # defined with the sending, registered here as well
 
 
 @shared_task(acks_late=True)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("feedback", "0001_initial"),
-        ("kpis", "0001_initial"),
+        ("kpis", "0002_invitations"),
         ("organisations", "0001_initial"),
     ]
 
