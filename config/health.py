@@ -58,7 +58,10 @@ def check_worker() -> dict:
 def check_beat() -> dict:
     if not settings.REDIS_URL:
         return {"status": "not configured"}
-    last_beat = cache.get(HEARTBEAT_KEY)
+    try:
+        last_beat = cache.get(HEARTBEAT_KEY)
+    except Exception as exc:  # the heartbeat lives in Redis; unreachable means "down"
+        return {"status": "down", "error": exc.__class__.__name__}
     if last_beat is None:
         # Just started, or beat has never run against this Redis: not (yet) a failure.
         return {"status": "unknown", "note": "no heartbeat seen yet"}

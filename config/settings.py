@@ -112,16 +112,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: broker, result store, cache and rate limits. Without it, everything stays in-process.
 REDIS_URL = env_str("REDIS_URL")
+# Redis answers within a second or counts as down: a request never waits on it for long.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kk",
-        }
+            "OPTIONS": REDIS_TIMEOUTS,
+        },
+        # Rate limits and login throttling: while Redis is down, a limit per process.
+        "limits": {
+            "BACKEND": "config.caches.RedisOrLocalCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kk",
+            "OPTIONS": REDIS_TIMEOUTS,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 
 AUTH_USER_MODEL = "organisations.User"
 AUTHENTICATION_BACKENDS = [
@@ -160,6 +173,7 @@ PASSWORD_RESETS_PER_EMAIL = env_str("PASSWORD_RESETS_PER_EMAIL", "3/h")
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the client
 # connects directly). Login throttling and rate limits key on the address they report.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+RATELIMIT_USE_CACHE = "limits"
 RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 RATELIMIT_VIEW = "organisations.views.too_many_requests"
 # The public survey form: answers per address and per survey link, e.g. "20/h".
@@ -237,6 +251,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Asking browsers to preload HSTS binds every subdomain of the owner's domain for a long time;
 # that is the domain owner's call (SECURE_HSTS_PRELOAD=true), not a default we can make for them.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# django-ratelimit warns about any cache backend it does not know; ours is its Redis one with a
+# per-process fallback (config/caches.py).
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -273,11 +290,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # catches up), instead of holding the request for seconds of reconnection attempts.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 2 * 60 * 60,
+    # A Redis that accepts connections but answers nothing (a hung host) counts as down too.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# Results (which only tests and /healthz read) likewise: one quick try, not 20 × 1 s.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+    }
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from feedback import ingest
 from feedback.models import ImportJob, Source
 from feedback.rows import COLUMNS, RowError, RowValidator
+from organisations.claims import IMPORT, is_claimed
 from organisations.spreadsheets import EXTRA, XLSX_MAGIC, FileProblem, read_table
 
 MAX_ERRORS_KEPT = 200
@@ -115,6 +117,22 @@ STALE_AFTER = dt.timedelta(hours=1)
 QUEUED_TOO_LONG = dt.timedelta(minutes=2)
 
 
+RUNNING = (ImportJob.Status.VALIDATING, ImportJob.Status.WRITING)
+
+
+def claim(job_id: int, *, taking_over: bool):
+    """The job, now ``validating``, if it was waiting (or, ``taking_over`` from a worker that
+    was killed, running); None if it is finished. A conditional update: of two deliveries of
+    one job, one gets it."""
+    states = [ImportJob.Status.QUEUED, *(RUNNING if taking_over else ())]
+    taken = ImportJob.objects.filter(pk=job_id, status__in=states).update(
+        status=ImportJob.Status.VALIDATING
+    )
+    if not taken:
+        return None
+    return ImportJob.objects.select_related("organisation").get(pk=job_id)
+
+
 def run_job(job: ImportJob) -> str:
     """Run an uploaded file's import, keeping the job's state for the page that polls it."""
     jobs = ImportJob.objects.filter(pk=job.pk)
@@ -170,14 +188,26 @@ def fail(jobs) -> int:
     )
 
 
-def stale_jobs(now=None):
-    """(jobs waiting too long for a worker, jobs a killed worker left unfinished)."""
+def stale_jobs(now=None, *, resend_after=QUEUED_TOO_LONG):
+    """(jobs owed a resend: waiting too long for a worker, or left running by a killed one and
+    not sent again lately; jobs a killed worker left unfinished for good)."""
     now = now or timezone.now()
+    not_sent_lately = Q(resent_at__isnull=True) | Q(resent_at__lt=now - resend_after)
     waiting = ImportJob.objects.filter(
-        status=ImportJob.Status.QUEUED, created_at__lt=now - QUEUED_TOO_LONG
+        not_sent_lately, status=ImportJob.Status.QUEUED, created_at__lt=now - resend_after
     )
-    abandoned = ImportJob.objects.filter(
-        status__in=[ImportJob.Status.VALIDATING, ImportJob.Status.WRITING],
-        created_at__lt=now - STALE_AFTER,
+    orphaned = ImportJob.objects.filter(
+        not_sent_lately,
+        status__in=RUNNING,
+        created_at__lt=now - resend_after,
+        created_at__gte=now - STALE_AFTER,
     )
-    return waiting, abandoned
+    orphaned = [pk for pk in orphaned.values_list("pk", flat=True) if not is_claimed(IMPORT, pk)]
+    owed = waiting | ImportJob.objects.filter(pk__in=orphaned)
+    abandoned = ImportJob.objects.filter(status__in=RUNNING, created_at__lt=now - STALE_AFTER)
+    return owed, abandoned
+
+
+def mark_resent(job_id: int, owed) -> bool:
+    """Claim the resend of one owed job (of two sweepers, one sends)."""
+    return bool(owed.filter(pk=job_id).update(resent_at=timezone.now()))

@@ -1,7 +1,9 @@
 """Writing validated feedback rows: one path for the form, the API, imports and generated data.
 
 All or nothing: rows are written in one transaction. Rows whose ``external_id`` is already
-stored (or repeats within the batch) are skipped, so sending the same row twice counts once.
+stored (or repeats within the batch) are skipped, so sending the same row twice counts once;
+writers of rows with external ids take turns per organisation, so overlapping batches from
+concurrent clients neither double a row nor fail on each other.
 On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
@@ -9,7 +11,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from feedback import invitations, mailing
@@ -18,7 +20,7 @@ from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator, clean_text
 from feedback.signals import announce_after_commit
 from feedback.themes import ThemeMatcher
-from organisations import bulk, clock, webhooks
+from organisations import bulk, clock, conflicts, webhooks
 from organisations.bulk import NULL, escape
 from organisations.enqueue import send
 from organisations.models import Team, WebhookEvent
@@ -111,25 +113,22 @@ RESPONSE_FIELDS = [
 ]
 
 
-def _retrying(store):
-    """A concurrent writer may store the same external_id between our check and our insert;
-    the transaction then fails as a whole and one more try skips that row."""
-
-    def wrapper(*args, **kwargs):
-        try:
-            return store(*args, **kwargs)
-        except IntegrityError:
-            return store(*args, **kwargs)
-
-    return wrapper
+def _in_key_order(rows):
+    """Rows by external_id, so concurrent writers of overlapping batches insert the shared keys
+    in one order: the second waits for the first, then skips them on its next try, instead of
+    the two deadlocking on the unique index."""
+    return sorted(rows, key=lambda row: (row["external_id"] is None, row["external_id"] or ""))
 
 
-@_retrying
+# A concurrent writer may store the same external_id between our check and our insert (the
+# transaction then fails as a whole and one more try skips that row), or meet ours in a deadlock.
+@conflicts.retried(duplicates=True)
 @transaction.atomic
 def store_responses(organisation, rows: list[dict], *, source: str, matcher=None) -> StoreResult:
     """Store validated response rows (see ``feedback.rows``) for one organisation."""
     matcher = matcher if matcher is not None else ThemeMatcher.for_organisation(organisation)
-    fresh = _new_rows(Response, organisation, rows)
+    conflicts.take_turns_on_external_ids(organisation, (row["external_id"] for row in rows))
+    fresh = _in_key_order(_new_rows(Response, organisation, rows))
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     if not fresh:
         return result
@@ -164,22 +163,23 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     if connection.vendor == "postgresql":
         table = Response._meta.db_table
         tagged = [i for i, found in enumerate(themes) if found]
-        bulk.copy_lines(
-            table,
-            RESPONSE_FIELDS,
-            (_response_line(records[i]) for i, found in enumerate(themes) if not found),
-        )
-        if tagged:
-            ids = _reserve_ids(table, len(tagged))
+        if not tagged:
+            bulk.copy_lines(table, RESPONSE_FIELDS, map(_response_line, records))
+        else:
+            # One COPY in key order (see _in_key_order), so every row gets its id up front.
+            ids = _reserve_ids(table, len(records))
             bulk.copy_lines(
                 table,
                 ["id", *RESPONSE_FIELDS],
-                (f"{pk}\t{_response_line(records[i])}" for pk, i in zip(ids, tagged, strict=True)),
+                (
+                    f"{pk}\t{_response_line(record)}"
+                    for pk, record in zip(ids, records, strict=True)
+                ),
             )
             bulk.copy_rows(
                 through._meta.db_table,
                 ["response_id", "theme_id"],
-                ((pk, theme) for pk, i in zip(ids, tagged, strict=True) for theme in themes[i]),
+                ((ids[i], theme) for i in tagged for theme in themes[i]),
             )
     else:
         objects = Response.objects.bulk_create(
@@ -242,10 +242,11 @@ INTERACTION_FIELDS = [
 ]
 
 
-@_retrying
+@conflicts.retried(duplicates=True)
 @transaction.atomic
 def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreResult:
-    fresh = _new_rows(Interaction, organisation, rows)
+    conflicts.take_turns_on_external_ids(organisation, (row["external_id"] for row in rows))
+    fresh = _in_key_order(_new_rows(Interaction, organisation, rows))
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     now = timezone.now()
     day = clock.local_day(clock.zone_for_stamping(organisation))

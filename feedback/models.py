@@ -9,7 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +87,10 @@ class ThemeQuerySet(models.QuerySet):
         if not roles.can_manage_themes(user):
             return self.none()
         return self.filter(organisation=roles.organisation_of(user))
+
+    def owed_a_retag(self):
+        """Themes changed since the comments were last re-tagged with them."""
+        return self.filter(Q(retagged_at__isnull=True) | Q(retagged_at__lt=F("updated_at")))
 
 
 class Theme(models.Model):
@@ -279,6 +283,9 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its task was last sent by the stale-import sweeper; it sends again only after a
+    # while, and only what no worker has taken.
+    resent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()

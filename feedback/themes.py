@@ -4,12 +4,12 @@ import datetime as dt
 import re
 
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from feedback.models import DirtyMark, Response, Theme
 from feedback.privacy import EMAIL_MARK, IBAN_MARK, PHONE_MARK
 from feedback.signals import announce_after_commit
+from organisations import conflicts
 
 REDACTION_MARKS = (EMAIL_MARK, PHONE_MARK, IBAN_MARK)
 
@@ -49,55 +49,66 @@ def retag_organisation(organisation, *, batch_size: int = 5000) -> int:
     Each batch reads the themes anew, and on PostgreSQL two re-tags of one organisation take
     turns per batch, so an edit made while a re-tag runs is never overwritten by older themes.
     """
-    through = Response.themes.through
     tagged = 0
     last_id = 0
     started = timezone.now()
-    while True:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s, -1)", [organisation.pk])
-            matcher = ThemeMatcher.for_organisation(organisation)
-            batch = list(
-                Response.objects.filter(organisation=organisation, pk__gt=last_id)
-                .exclude(comment="")
-                .order_by("pk")
-                .values_list("pk", "comment", "team_id", "local_day")[:batch_size]
-            )
-            if not batch:
-                # Themes changed since this run began stay owed: the sweeper re-tags again.
-                Theme.objects.filter(organisation=organisation, updated_at__lte=started).update(
-                    retagged_at=started
-                )
-                announce_after_commit(organisation)  # the theme counts follow the new tags
-                return tagged
-            last_id = batch[-1][0]
-            links = [
-                through(response_id=pk, theme_id=theme_id)
-                for pk, comment, _team, _day in batch
-                for theme_id in matcher.match(comment)
-            ]
-            through.objects.filter(response_id__in=[row[0] for row in batch]).delete()
-            through.objects.bulk_create(links)
-            # Theme counts in the rollups follow the tags.
-            DirtyMark.objects.mark(
-                organisation,
-                {(team, day) for _pk, _comment, team, day in batch},
-                later_periods=False,
-            )
-        tagged += len({link.response_id for link in links})
+    while last_id is not None:
+        last_id, count = _retag_batch(organisation, last_id, started, batch_size)
+        tagged += count
+    return tagged
+
+
+@conflicts.retried
+@transaction.atomic
+def _retag_batch(organisation, last_id, started, batch_size):
+    """Re-tag the comments after ``last_id``: (the last one done, or None at the end; how many
+    got a theme). Tried again after a deadlock with a rollup write or an import."""
+    through = Response.themes.through
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, -1)", [organisation.pk])
+    matcher = ThemeMatcher.for_organisation(organisation)
+    batch = list(
+        Response.objects.filter(organisation=organisation, pk__gt=last_id)
+        .exclude(comment="")
+        .order_by("pk")
+        .values_list("pk", "comment", "team_id", "local_day")[:batch_size]
+    )
+    if not batch:
+        # Themes changed since this run began stay owed: the sweeper re-tags again.
+        Theme.objects.filter(organisation=organisation, updated_at__lte=started).update(
+            retagged_at=started
+        )
+        announce_after_commit(organisation)  # the theme counts follow the new tags
+        return None, 0
+    links = [
+        through(response_id=pk, theme_id=theme_id)
+        for pk, comment, _team, _day in batch
+        for theme_id in matcher.match(comment)
+    ]
+    through.objects.filter(response_id__in=[row[0] for row in batch]).delete()
+    through.objects.bulk_create(links)
+    # Theme counts in the rollups follow the tags.
+    DirtyMark.objects.mark(
+        organisation,
+        {(team, day) for _pk, _comment, team, day in batch},
+        later_periods=False,
+    )
+    return batch[-1][0], len({link.response_id for link in links})
+
+
+def retag_is_owed(organisation) -> bool:
+    """Has a theme changed since the comments were last re-tagged with it?"""
+    return Theme.objects.filter(organisation=organisation).owed_a_retag().exists()
 
 
 # A re-tag normally starts within seconds of an edit; the sweeper leaves younger ones to it.
 RETAG_GRACE = dt.timedelta(minutes=2)
 
 
-def organisations_owed_a_retag(now=None):
+def organisations_owed_a_retag(now=None, *, grace=None):
     """Organisations with a theme edited since their comments were last re-tagged (the task
     sent after the edit was lost: Redis down, a worker killed)."""
-    cutoff = (now or timezone.now()) - RETAG_GRACE
-    owed = Theme.objects.filter(updated_at__lt=cutoff).filter(
-        Q(retagged_at__isnull=True) | Q(retagged_at__lt=F("updated_at"))
-    )
+    cutoff = (now or timezone.now()) - (RETAG_GRACE if grace is None else grace)
+    owed = Theme.objects.filter(updated_at__lt=cutoff).owed_a_retag()
     return owed.values_list("organisation_id", flat=True).distinct()

@@ -67,6 +67,20 @@ class ThemeRollup(models.Model):
     detractor_mentions = models.PositiveIntegerField(default=0)
 
     class Meta:
+        # A rebuild and an incremental update both write these rows; a second row for the same
+        # key would be counted twice, so the database refuses one.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "theme", "kind", "period_start"],
+                condition=Q(team__isnull=False),
+                name="theme_rollup_team_period_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "theme", "kind", "period_start"],
+                condition=Q(team__isnull=True),
+                name="theme_rollup_organisation_period_unique",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["organisation", "team", "kind", "period_start"], name="theme_rollup_scope"

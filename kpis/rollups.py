@@ -9,7 +9,9 @@ a quarter. Tasks recompute rather than increment: running one twice changes noth
 
 Every write of an organisation's rollups, a rebuild or an update, first takes the
 organisation's lock for its transaction (on PostgreSQL), so they take turns and each reads what
-the one before it committed; none can leave older figures behind.
+the one before it committed; none can leave older figures behind. Every rollup table has a
+unique key, so a row can never be there twice; a transaction thrown away in a deadlock is tried
+again (``organisations.conflicts``).
 """
 
 from collections import defaultdict
@@ -22,7 +24,7 @@ from feedback.models import DirtyMark
 from kpis import counting, store
 from kpis.counting import COUNT_FIELDS, DAILY_FIELDS, add_up, add_up_themes
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
-from organisations import clock
+from organisations import clock, conflicts
 
 KIND_ORDER = {kind: number for number, kind in enumerate(clock.KINDS)}
 LONGER = clock.KINDS[1:]  # the kinds added up from days
@@ -74,6 +76,7 @@ def _as_day_keys(rows):
 # --- A rebuild -----------------------------------------------------------------------------
 
 
+@conflicts.retried
 def rebuild(organisation) -> int:
     """Recompute every rollup of the organisation from the raw rows; returns rows written."""
     with transaction.atomic():
@@ -122,6 +125,7 @@ def _clear(marks, chunk=100) -> None:
 # --- Bringing the rollups up to date after ingest -------------------------------------------
 
 
+@conflicts.retried
 def recompute_dirty(organisation, *, limit: int = 100) -> int:
     """Recompute the periods behind up to ``limit`` marks; returns how many marks were done.
 
@@ -292,6 +296,7 @@ def _stored_day_themes(organisation, scopes, **which) -> dict:
     return found
 
 
+@conflicts.retried
 def recompute(organisation, team_id, kind, start) -> None:
     """Recompute one scope's period: a team's day from the raw rows, the organisation's day
     from its teams' days, a longer period from its days."""

@@ -34,16 +34,23 @@ def english():
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate limits and other counters live in the cache; every test starts from zero."""
-    from django.core.cache import cache
+    """Rate limits and other counters live in the caches; every test starts from zero."""
+    from django.core.cache import caches
 
     from config import health
+    from organisations import enqueue
 
-    cache.clear()
-    health._recent.clear()
+    def clear():
+        enqueue._broker_down_until = 0.0  # a broker "down just now" in an earlier test
+        for cache in caches.all():
+            if hasattr(cache, "_down_until"):
+                cache._down_until = 0.0
+            cache.clear()
+        health._recent.clear()
+
+    clear()
     yield
-    cache.clear()
-    health._recent.clear()
+    clear()
 
 
 @pytest.fixture
@@ -98,11 +105,26 @@ def login(client):
 @pytest.fixture(autouse=True)
 def tasks_run_in_process():
     """Tasks run eagerly unless a test starts a real worker (see ``celery_worker``)."""
+    from celery._state import _set_task_join_will_block
+
     from config.celery import app
 
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    # Celery marks "inside a task" process-wide while it runs one in-process; two threads
+    # doing so at once (the concurrency tests) can leave the mark set, and a later test's
+    # result.get() would then refuse to wait.
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture
+def shared_postgresql():
+    """For tests where a worker process or a second connection shares the test database."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: an in-memory SQLite test database cannot be shared")
 
 
 @pytest.fixture
