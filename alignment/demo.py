@@ -159,4 +159,5 @@ def _answer_round(survey, teams, values, answered, rng) -> None:
                 },
                 scores={key: score(mean + improvement / 2) for key, mean in NEEDS.items()},
                 comment=comments.pop() if comments and rng.random() < 0.4 else "",
+                at=survey.opens_at,  # the demo's rounds were answered while they were open
             )

@@ -61,12 +61,17 @@ class AlreadyAnswered(Exception):
     pass
 
 
-def store_answers(*, participant, team, value_scores, scores, comment) -> None:
+class SurveyClosed(Exception):
+    """The survey is not open at this instant: it takes no answer, whatever the clock says."""
+
+
+def store_answers(*, participant, team, value_scores, scores, comment, at=None) -> None:
     """Store one person's answers without them, and separately that they answered.
 
     ``value_scores`` maps value ids to (importance, lived); ``scores`` the needs and motivators.
     The answer rows get random keys and no time; and every answer of the team is written
     again, in random order, in the same transaction (see ``_rewrite_in_random_order``).
+    ``at`` is the instant of answering (now; the demo's history gives a past one).
     """
     with transaction.atomic():
         # One answer at a time per survey, so the rewrite below never copies a stale set.
@@ -75,6 +80,8 @@ def store_answers(*, participant, team, value_scores, scores, comment) -> None:
         if locked.has_answered:
             raise AlreadyAnswered
         survey = locked.survey
+        if not survey.is_open(at):
+            raise SurveyClosed
         team_ref = team.pk if team else None
         answer_set = AnswerSet.objects.create(survey=survey, team_ref=team_ref, **scores)
         ValueAnswer.objects.bulk_create(

@@ -1,6 +1,7 @@
 """Celery tasks for alignment surveys: invitations and reminders by e-mail, in each person's
 language. Safe to run twice: each e-mail is claimed by setting its date before it is sent."""
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -47,7 +48,7 @@ def _claim(participants, field: str, today) -> list:
 def send_alignment_invitations(survey_id: int) -> int:
     today = timezone.localdate()
     survey = AlignmentSurvey.objects.filter(pk=survey_id).first()
-    if survey is None or not survey.is_open(today):
+    if survey is None or not survey.is_open():
         return 0
     waiting = Participant.objects.filter(survey=survey, invited_on=None, has_answered=False)
     sent = 0
@@ -63,9 +64,9 @@ def send_alignment_reminders() -> int:
     to whoever has not answered yet."""
     today = timezone.localdate()
     sent = 0
-    for survey in AlignmentSurvey.objects.open_on(today):
+    for survey in AlignmentSurvey.objects.open_at(timezone.now()):
         sent += send_alignment_invitations(survey.pk)
-        if (survey.closes_on - today).days > REMIND_DAYS_BEFORE_CLOSE:
+        if survey.closes_at - timezone.now() > datetime.timedelta(days=REMIND_DAYS_BEFORE_CLOSE):
             continue
         waiting = Participant.objects.filter(
             survey=survey, has_answered=False, reminded_on=None, invited_on__lt=today

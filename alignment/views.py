@@ -52,12 +52,12 @@ def home(request):
         p.survey_id: p
         for p in Participant.objects.filter(person=user, survey__in=[s.pk for s in surveys])
     }
-    today = timezone.localdate()
+    now = timezone.now()
     rows = [
         {
             "survey": survey,
-            "is_open": survey.is_open(today),
-            "is_closed": survey.is_closed(today),
+            "is_open": survey.is_open(now),
+            "is_closed": survey.is_closed(now),
             "invitation": invitations.get(survey.pk),
         }
         for survey in surveys
@@ -294,14 +294,18 @@ def answer(request, pk):
     form = AnswerForm(request.POST or None, values=survey.values.all(), teams=teams)
     if request.method == "POST" and form.is_valid():
         # A second click finds the answers stored by the first: that one counted.
-        with contextlib.suppress(surveys.AlreadyAnswered):
-            surveys.store_answers(
-                participant=invitation,
-                team=form.cleaned_data.get("team"),
-                value_scores=form.value_scores(),
-                scores=form.scores(),
-                comment=form.cleaned_data["comment"],
-            )
+        try:
+            with contextlib.suppress(surveys.AlreadyAnswered):
+                surveys.store_answers(
+                    participant=invitation,
+                    team=form.cleaned_data.get("team"),
+                    value_scores=form.value_scores(),
+                    scores=form.scores(),
+                    comment=form.cleaned_data["comment"],
+                )
+        except surveys.SurveyClosed:
+            # It closed while the form was being filled in: the answers are not stored.
+            return render(request, "alignment/answer.html", context, status=409)
         messages.success(request, _("Thank you. Your answers are stored without your name."))
         return redirect("alignment:home")
     context["form"] = form

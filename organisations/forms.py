@@ -7,7 +7,7 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Organisation, User
+from organisations.models import MIN_GROUP_SIZE, Organisation, User
 
 
 class PasswordResetForm(DjangoPasswordResetForm):
@@ -57,8 +57,8 @@ class OrganisationSettingsForm(forms.ModelForm):
         zones = sorted(zoneinfo.available_timezones())
         self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
         self.fields["min_responses"].min_value = 1
-        self.fields["min_group_size"].min_value = 3
-        self.fields["min_comment_group_size"].min_value = 3
+        self.fields["min_group_size"].min_value = MIN_GROUP_SIZE
+        self.fields["min_comment_group_size"].min_value = MIN_GROUP_SIZE
         self.fields["min_comment_group_size"].required = False  # left empty: unchanged
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
@@ -70,16 +70,6 @@ class OrganisationSettingsForm(forms.ModelForm):
     def clean_min_comment_group_size(self):
         value = self.cleaned_data["min_comment_group_size"]
         return self.instance.min_comment_group_size if value is None else value
-
-    def clean(self):
-        cleaned = super().clean()
-        group, comments = cleaned.get("min_group_size"), cleaned.get("min_comment_group_size")
-        if group and comments and comments < group:
-            self.add_error(
-                "min_comment_group_size",
-                _("Comments need at least as many people as the other results."),
-            )
-        return cleaned
 
 
 class AccountForm(forms.ModelForm):

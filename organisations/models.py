@@ -6,10 +6,14 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# No alignment figure is ever shown for fewer people: an organisation may ask for more, not less.
+MIN_GROUP_SIZE = 5
 
 
 def validate_time_zone(value: str) -> None:
@@ -33,12 +37,14 @@ class Organisation(models.Model):
     )
     min_group_size = models.PositiveSmallIntegerField(
         _("minimum group size"),
-        default=5,
+        default=MIN_GROUP_SIZE,
+        validators=[MinValueValidator(MIN_GROUP_SIZE)],
         help_text=_("Alignment results are shown only for groups of at least this many people."),
     )
     min_comment_group_size = models.PositiveSmallIntegerField(
         _("minimum group size for comments"),
         default=8,
+        validators=[MinValueValidator(MIN_GROUP_SIZE)],
         help_text=_(
             "Alignment comments are shown only for groups of at least this many people. "
             "A survey keeps the sizes it was opened with."
@@ -90,6 +96,20 @@ class Organisation(models.Model):
                 if not field.primary_key and field.name != "recomputing_since"
             ]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if (
+            self.min_group_size
+            and self.min_comment_group_size
+            and self.min_comment_group_size < self.min_group_size
+        ):
+            raise ValidationError(
+                {
+                    "min_comment_group_size": _(
+                        "Comments need at least as many people as the other results."
+                    )
+                }
+            )
 
 
 class Department(models.Model):

@@ -152,7 +152,8 @@ def test_reminders_go_once_near_the_end_to_those_who_have_not_answered(org):
     Participant.objects.filter(person=org.lead).update(has_answered=True)
     assert tasks.send_alignment_reminders() == 0  # a week left: too early
     AlignmentSurvey.objects.filter(pk=survey.pk).update(
-        closes_on=timezone.localdate() + datetime.timedelta(days=2)
+        closes_on=timezone.localdate() + datetime.timedelta(days=2),
+        closes_at=timezone.now() + datetime.timedelta(days=2),
     )
     assert tasks.send_alignment_reminders() == 2  # employee and employee_b, not the lead
     assert {message.to[0] for message in mail.outbox} == {
