@@ -21,7 +21,7 @@ from alignment import results, surveys
 from alignment.forms import AnswerForm, SurveyForm, ValueForm
 from alignment.models import MOTIVATORS, NEEDS, AlignmentSurvey, Participant, Value
 from alignment.suppression import TEAM
-from organisations import roles
+from organisations import audit, roles
 
 
 def _survey_or_404(user, pk):
@@ -142,6 +142,7 @@ def survey_create(request):
     )
     if request.method == "POST" and form.is_valid():
         survey = surveys.open_survey(organisation=organisation, **form.cleaned_data)
+        audit.record(organisation, request.user, "survey.opened", survey.title)
         messages.success(request, _("Survey “%(title)s” is open.") % {"title": survey.title})
         return redirect("alignment:survey", survey.pk)
     return render(
@@ -160,6 +161,7 @@ def survey_close(request, pk):
     if survey.closed_at is None:
         survey.closed_at = timezone.now()
         survey.save(update_fields=["closed_at"])
+        audit.record(survey.organisation, request.user, "survey.closed", survey.title)
     messages.success(request, _("The survey is closed; its results are ready."))
     return redirect("alignment:survey", survey.pk)
 

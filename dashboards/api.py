@@ -8,7 +8,12 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema, Status
 
 from kpis import read
-from organisations.api import ErrorOut, IntegrationTokenAuth, OrganisationMemberAuth
+from organisations.api import (
+    ErrorOut,
+    IntegrationTokenAuth,
+    OrganisationMemberAuth,
+    error_responses,
+)
 from programmes.targets import progress as target_progress
 
 router = Router(tags=["figures"])
@@ -93,7 +98,8 @@ class KpisOut(Schema):
     "/kpis",
     operation_id="feedback_api_get_kpis",
     auth=[IntegrationTokenAuth(), OrganisationMemberAuth()],
-    response={200: KpisOut, 404: ErrorOut},
+    response={200: KpisOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    openapi_extra=error_responses(401, 404, 422),
     summary="KPI series of a team or the whole organisation, with 95% intervals",
 )
 def get_kpis(

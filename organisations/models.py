@@ -409,3 +409,55 @@ class ClockChange(models.Model):
             previous_time_zone=previous_time_zone,
             requested_by=requested_by,
         )
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries are only ever added: no update or delete path exists in the application (and
+    on PostgreSQL the table itself refuses both, see migration 0003)."""
+
+    def in_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to the organisation's people, roles, teams, settings, tokens and
+    surveys, and every export of comments. Never a customer's or an answer's data."""
+
+    # No database constraint and nothing cascades: an entry outlives its organisation and actor.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(_("who"), max_length=200, blank=True)
+    action = models.CharField(_("what"), max_length=60)
+    subject = models.CharField(_("on what"), max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-at"], name="audit_by_organisation")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

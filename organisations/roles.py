@@ -147,6 +147,10 @@ def can_manage_tokens(user) -> bool:
     return is_management(user)
 
 
+def can_see_audit_log(user) -> bool:
+    return is_management(user)
+
+
 def tokens_visible_to(user):
     if not can_manage_tokens(user):
         return IntegrationToken.objects.none()

@@ -14,14 +14,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
-from organisations import login_throttling, roles
+from organisations import audit, login_throttling, roles
 from organisations.forms import (
     AccountForm,
     IntegrationTokenForm,
     OrganisationSettingsForm,
     PasswordResetForm,
 )
-from organisations.models import ClockChange, IntegrationToken, Membership, User
+from organisations.models import AuditEntry, ClockChange, IntegrationToken, Membership, User
 from organisations.signals import time_zone_changed
 
 
@@ -71,6 +71,7 @@ def token_create(request):
         name=form.cleaned_data["name"],
         created_by=request.user,
     )
+    audit.record(token.organisation, request.user, "token.created", token.name)
     # Shown once, on this response only; never stored or put in a message that could linger.
     response = render(
         request, "organisations/token_created.html", {"token": token, "raw_token": raw}
@@ -85,6 +86,7 @@ def token_create(request):
 def token_revoke(request, pk):
     token = get_object_or_404(roles.tokens_visible_to(request.user), pk=pk)
     token.revoke()
+    audit.record(token.organisation, request.user, "token.revoked", token.name)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("organisations:tokens")
 
@@ -99,6 +101,17 @@ def organisation_settings(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
+            if form.changed_data:
+                audit.record(
+                    organisation,
+                    request.user,
+                    "settings.changed",
+                    organisation.name,
+                    changes={
+                        field: [str(form.initial.get(field)), str(form.cleaned_data[field])]
+                        for field in form.changed_data
+                    },
+                )
             if organisation.time_zone != previous_zone:
                 change = ClockChange.request(organisation, previous_zone, request.user)
                 transaction.on_commit(
@@ -174,3 +187,17 @@ def set_language(request):
     if request.user.is_authenticated and language in dict(User._meta.get_field("language").choices):
         User.objects.filter(pk=request.user.pk).update(language=language)
     return response
+
+
+AUDIT_PAGE_SIZE = 200
+
+
+@require_safe
+@login_required
+@roles.allowed_if(roles.can_see_audit_log)
+def audit_log(request):
+    """The organisation's audit log, newest first (the latest entries; older ones stay)."""
+    entries = list(AuditEntry.objects.in_organisation(request.user.organisation)[:AUDIT_PAGE_SIZE])
+    for entry in entries:
+        entry.label = audit.label(entry.action)
+    return render(request, "organisations/audit_log.html", {"entries": entries})

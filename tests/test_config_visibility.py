@@ -183,6 +183,7 @@ EXPECTED |= {
     "dashboards:board_export": ("get", lambda o: ["xlsx"], only({}, 200)),
     "dashboards:compare": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "organisations:account": ("get", lambda o: [], only({}, 200)),
+    "organisations:audit_log": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "dashboards:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
 }
 EXPECTED["dashboards:comment_reply"][2].update(hr=404, employee=404)
