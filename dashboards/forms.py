@@ -24,3 +24,24 @@ class ReplyForm(forms.Form):
         if len(body) < 10:
             raise forms.ValidationError(_("Write a few words at least."))
         return body
+
+
+class CustomerReferenceForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Customer reference"),
+        max_length=200,
+        help_text=_(
+            "The reference your systems use for the customer (customer number, or the e-mail "
+            "address they left on a survey), exactly as it was sent to Koning Klant."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("Yes, erase everything stored about this customer. This cannot be undone."),
+        required=False,
+    )
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            raise forms.ValidationError(_("Give the customer's reference."))
+        return reference
