@@ -127,6 +127,8 @@ class AlignmentSurvey(models.Model):
     min_group_size = models.PositiveSmallIntegerField(default=5, editable=False)
     min_comment_group_size = models.PositiveSmallIntegerField(default=8, editable=False)
     structure = models.JSONField(default=list, editable=False)
+    # When the answer tables were vacuumed after the survey closed (alignment.batches).
+    vacuumed_at = models.DateTimeField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AlignmentSurveyQuerySet.as_manager()
@@ -232,3 +234,16 @@ class AlignmentComment(models.Model):
 
     def __str__(self):
         return self.text[:50]
+
+
+class QueuedAnswer(models.Model):
+    """One person's answers waiting to be written with others in a batch (``alignment.batches``):
+    the survey and the answers only. It is stored in a transaction of its own, apart from the
+    one that marks the person as having answered, and deleted when its batch is written."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(AlignmentSurvey, on_delete=models.CASCADE, related_name="+")
+    answers = models.JSONField()
+
+    def __str__(self):
+        return f"queued answers to {self.survey_id}"

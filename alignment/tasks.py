@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from alignment import batches
 from alignment.models import AlignmentSurvey, Participant
 
 logger = logging.getLogger(__name__)
@@ -75,3 +76,15 @@ def send_alignment_reminders() -> int:
             _mail(participant, survey, "reminder")
             sent += 1
     return sent
+
+
+@shared_task(acks_late=True)
+def write_answer_batch(survey_id: int) -> int:
+    """After an answer is queued: its batch, once enough answers wait (or the survey closed)."""
+    return batches.write_batch(survey_id)
+
+
+@shared_task(acks_late=True)
+def settle_alignment_surveys() -> int:
+    """Beat: batches waiting, closed surveys' last answers, and the vacuum after closing."""
+    return batches.settle_closed_surveys()

@@ -284,6 +284,10 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "settle-alignment-surveys": {
+        "task": "alignment.tasks.settle_alignment_surveys",
+        "schedule": timedelta(minutes=5),
+    },
     "sweep-dirty-rollups": {
         "task": "kpis.tasks.sweep_dirty_rollups",
         "schedule": timedelta(minutes=1),
