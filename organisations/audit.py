@@ -1,6 +1,7 @@
 """The organisation's audit log: one function every app calls to add an entry (who, when,
 what), and the names of the actions it records. Entries are never changed or removed."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import AuditEntry
@@ -49,5 +50,29 @@ def record(organisation, actor, action: str, subject: str = "", **details) -> Au
     )
 
 
+COUNT_LABELS = {
+    "responses": _("responses"),
+    "interactions": _("interactions"),
+    "answers sent": _("answers sent"),
+    "import files": _("stored import files"),
+}
+
+
 def label(action: str) -> str:
     return ACTIONS.get(action, action)
+
+
+def detail_lines(entry, model) -> list[str]:
+    """The entry's details as a reader reads them: each changed field by its own label
+    (``model``'s verbose names) with before → after, and each count by its label."""
+    lines = []
+    for name, (before, after) in entry.details.get("changes", {}).items():
+        try:
+            field_label = model._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:  # a field that no longer exists keeps its recorded name
+            field_label = name
+        lines.append(f"{field_label}: {before} → {after}")
+    counts = entry.details.get("counts", {})
+    if counts:
+        lines.append(", ".join(f"{COUNT_LABELS.get(k, k)}: {n}" for k, n in counts.items()))
+    return lines

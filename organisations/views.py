@@ -21,7 +21,14 @@ from organisations.forms import (
     OrganisationSettingsForm,
     PasswordResetForm,
 )
-from organisations.models import AuditEntry, ClockChange, IntegrationToken, Membership, User
+from organisations.models import (
+    AuditEntry,
+    ClockChange,
+    IntegrationToken,
+    Membership,
+    Organisation,
+    User,
+)
 from organisations.signals import time_zone_changed
 
 
@@ -198,6 +205,9 @@ AUDIT_PAGE_SIZE = 200
 def audit_log(request):
     """The organisation's audit log, newest first (the latest entries; older ones stay)."""
     entries = list(AuditEntry.objects.in_organisation(request.user.organisation)[:AUDIT_PAGE_SIZE])
+    models = {"settings": Organisation, "person": User, "role": User}
     for entry in entries:
         entry.label = audit.label(entry.action)
+        model = models.get(entry.action.split(".")[0], Organisation)
+        entry.lines = audit.detail_lines(entry, model)
     return render(request, "organisations/audit_log.html", {"entries": entries})
