@@ -50,7 +50,15 @@ class OrganisationSettingsForm(forms.ModelForm):
             "min_comment_group_size",
             "contact_retention_days",
             "idea_voting",
+            "invitation_throttle_days",
+            "invitation_reminder_days",
+            "quiet_from",
+            "quiet_until",
         ]
+        widgets = {
+            "quiet_from": forms.TimeInput(attrs={"type": "time"}),
+            "quiet_until": forms.TimeInput(attrs={"type": "time"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +68,9 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["min_group_size"].min_value = MIN_GROUP_SIZE
         self.fields["min_comment_group_size"].min_value = MIN_GROUP_SIZE
         self.fields["min_comment_group_size"].required = False  # left empty: unchanged
+        self.fields["invitation_throttle_days"].min_value = 1
+        for name in ("invitation_throttle_days", "invitation_reminder_days"):
+            self.fields[name].required = False  # left empty: unchanged
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
         self.fields["idea_voting"].required = False  # left out: unchanged
@@ -67,9 +78,23 @@ class OrganisationSettingsForm(forms.ModelForm):
     def clean_idea_voting(self):
         return self.cleaned_data["idea_voting"] or self.instance.idea_voting
 
+    def clean_invitation_throttle_days(self):
+        value = self.cleaned_data["invitation_throttle_days"]
+        return self.instance.invitation_throttle_days if value is None else value
+
+    def clean_invitation_reminder_days(self):
+        value = self.cleaned_data["invitation_reminder_days"]
+        return self.instance.invitation_reminder_days if value is None else value
+
     def clean_min_comment_group_size(self):
         value = self.cleaned_data["min_comment_group_size"]
         return self.instance.min_comment_group_size if value is None else value
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("quiet_from") is None) != (cleaned.get("quiet_until") is None):
+            self.add_error("quiet_until", _("Give both times of the quiet window, or neither."))
+        return cleaned
 
 
 class AccountForm(forms.ModelForm):

@@ -17,7 +17,7 @@ def raise_to_floor(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ('organisations', '0002_invitation_settings'),
     ]
 
     operations = [

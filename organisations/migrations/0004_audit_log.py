@@ -34,7 +34,7 @@ def drop_append_only(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisations', '0002_min_group_size_floor'),
+        ('organisations', '0003_min_group_size_floor'),
     ]
 
     operations = [
