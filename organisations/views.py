@@ -108,16 +108,19 @@ def organisation_settings(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-            if form.changed_data:
+            # A field left empty keeps its value: only real changes are recorded.
+            changes = {
+                field: [str(form.initial.get(field)), str(form.cleaned_data[field])]
+                for field in form.changed_data
+            }
+            changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+            if changes:
                 audit.record(
                     organisation,
                     request.user,
                     "settings.changed",
                     organisation.name,
-                    changes={
-                        field: [str(form.initial.get(field)), str(form.cleaned_data[field])]
-                        for field in form.changed_data
-                    },
+                    changes=changes,
                 )
             if organisation.time_zone != previous_zone:
                 change = ClockChange.request(organisation, previous_zone, request.user)
