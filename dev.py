@@ -11,6 +11,7 @@ pyproject.toml has changed since the last install. Extra arguments go to runserv
 import contextlib
 import hashlib
 import os
+import secrets
 import subprocess
 import sys
 import venv
@@ -24,6 +25,9 @@ STAMP = VENV / ".installed-from"
 # As pyproject.toml's requires-python; CI proves every pin has a wheel for each
 # (.ci/wheels_for_newer_pythons.sh).
 SUPPORTED = [(3, 11), (3, 12), (3, 13)]
+# The demo's own random SECRET_KEY when it runs with DEBUG off (kept so sessions survive a
+# restart; ignored by git, readable by this user only).
+DEMO_SECRET_KEY_FILE = ROOT / ".demo-secret-key"
 
 
 def run(*args, **kwargs):
@@ -46,8 +50,19 @@ def ensure_environment():
         STAMP.write_text(wanted)
 
 
+def demo_secret_key() -> str:
+    """The demo's random key, made once and kept in an ignored local file."""
+    if not DEMO_SECRET_KEY_FILE.exists():
+        DEMO_SECRET_KEY_FILE.touch(mode=0o600)
+        DEMO_SECRET_KEY_FILE.write_text(secrets.token_urlsafe(64))
+    return DEMO_SECRET_KEY_FILE.read_text().strip()
+
+
 def demo(args):
     env = os.environ | {"DEBUG": os.environ.get("DEBUG", "1")}
+    if env["DEBUG"].strip().lower() in {"0", "false", "no", "off"} and not env.get("SECRET_KEY"):
+        # With DEBUG off the settings refuse to start on a missing or weak key.
+        env["SECRET_KEY"] = demo_secret_key()
     run(PYTHON, "manage.py", "migrate", "--noinput", env=env)
     run(PYTHON, "manage.py", "seed_demo", env=env)
     print("\nKoning Klant runs at http://127.0.0.1:8000 — stop it with Ctrl+C.\n", flush=True)

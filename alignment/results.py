@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
+from alignment import batches
 from alignment.models import (
     MOTIVATORS,
     NEEDS,
@@ -152,6 +153,7 @@ def thresholds(survey) -> tuple[int, int]:
 
 def results(survey, with_previous=True) -> Results:
     """The settled results of a survey (and of the one before it, for the change)."""
+    batches.settle(survey)
     organisation = survey.organisation
     minimum, comment_minimum = thresholds(survey)
     per_team = totals_per_team(survey)

@@ -11,7 +11,12 @@ from ninja import Field, Query, Router, Schema, Status
 from followups import figures as followup_figures
 from kpis import read
 from organisations import clock
-from organisations.api import ErrorOut, IntegrationTokenAuth, OrganisationMemberAuth
+from organisations.api import (
+    ErrorOut,
+    IntegrationTokenAuth,
+    OrganisationMemberAuth,
+    error_responses,
+)
 from programmes.targets import progress as target_progress
 
 router = Router(tags=["figures"])
@@ -117,7 +122,8 @@ class KpisOut(Schema):
     "/kpis",
     operation_id="feedback_api_get_kpis",
     auth=[IntegrationTokenAuth(), OrganisationMemberAuth()],
-    response={200: KpisOut, 404: ErrorOut},
+    response={200: KpisOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    openapi_extra=error_responses(401, 404, 422),
     summary="KPI series of a team or the whole organisation, with 95% intervals",
 )
 def get_kpis(

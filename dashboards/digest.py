@@ -26,6 +26,8 @@ from organisations.models import Organisation, Team, User
 logger = logging.getLogger(__name__)
 SEND_FROM = dt.time(7, 0)  # Monday morning, local time
 DIGEST_SALT = "koningklant.digest-opt-out"
+# The opt-out link in a digest works this long; every digest brings a fresh one.
+DIGEST_LINK_MAX_AGE = dt.timedelta(days=60)
 
 
 def digest_opt_out_token(user) -> str:

@@ -7,9 +7,10 @@ import html
 import io
 import json
 import re
+import time
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -747,3 +748,20 @@ def test_ideas_are_offered_from_comments_and_targets_to_who_may_propose_them(cli
     client.force_login(org.hr)
     page = client.get(team_url()).content.decode()
     assert "An idea for this target" not in page
+
+
+@pytest.mark.django_db
+def test_the_digest_opt_out_link_expires_and_never_shows_the_address(client, org, monkeypatch):
+    token = digest_opt_out_token(org.employee)
+    url = reverse("dashboards:digest_opt_out", args=[token])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert org.employee.email not in page.content.decode()
+    later = time.time() + digest.DIGEST_LINK_MAX_AGE.total_seconds() + 60
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    expired = client.get(url)
+    assert expired.status_code == 410
+    assert "This link has expired" in expired.content.decode()
+    client.post(url, {"subscribe": "0"})
+    org.employee.refresh_from_db()
+    assert org.employee.weekly_digest is True
