@@ -2,18 +2,22 @@
 as ingest hashes it), exported whole, or erased whole, with the figures recomputed and the
 erasure in the audit log without anything about the customer.
 
-Rows that reference a customer's response (answers sent to them, marks, the link from an idea
-to their comment; the idea stays) go with it. Apps that keep more about a customer subscribe
-to ``feedback.signals.customer_erased``."""
+Rows that reference a customer's response (answers sent to them, marks, praise passed on,
+follow-ups, the link from an idea to their comment; the idea stays) go with it; comment text in
+webhook delivery logs is erased; invitations keep only what the response-rate figures count
+(their team, day and state), and an opt-out stays, so that nobody asks them again. Apps that
+keep more about a customer subscribe to ``feedback.signals.customer_erased``."""
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from dashboards.models import Reply
+from dashboards.models import Praise, Reply
+from feedback import invitations
 from feedback.models import DirtyMark, ImportJob, Interaction, Response
 from feedback.privacy import customer_hasher
 from feedback.signals import announce_after_commit, customer_erased
+from followups import privacy as followup_privacy
 from organisations import audit
 
 
@@ -25,10 +29,19 @@ class CustomerData:
     interactions: list = field(default_factory=list)
     replies: list = field(default_factory=list)
     import_files: list = field(default_factory=list)
+    followups: list = field(default_factory=list)
+    praise: list = field(default_factory=list)
+    invitations: dict = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
-        return bool(self.responses or self.interactions or self.import_files)
+        return bool(
+            self.responses
+            or self.interactions
+            or self.import_files
+            or self.invitations.get("invitations")
+            or self.invitations.get("last_invited_at")
+        )
 
     def counts(self) -> dict:
         return {
@@ -36,6 +49,9 @@ class CustomerData:
             "interactions": len(self.interactions),
             "answers sent": len(self.replies),
             "import files": len(self.import_files),
+            "follow-ups": len(self.followups),
+            "praise passed on": len(self.praise),
+            "invitations": len(self.invitations.get("invitations", [])),
         }
 
 
@@ -58,6 +74,9 @@ def find(organisation, reference: str) -> CustomerData:
     )
     replies = list(Reply.objects.filter(response__in=responses).order_by("created_at", "pk"))
     return CustomerData(
+        followups=list(followup_privacy.stored_for(organisation, customer_hash)),
+        praise=list(Praise.objects.filter(response__in=responses).order_by("created_at", "pk")),
+        invitations=invitations.stored_for_customer(organisation, customer_hash),
         reference_given=True,
         customer_hash=customer_hash,
         responses=responses,
@@ -108,6 +127,28 @@ def as_json(data: CustomerData) -> dict:
             for interaction in data.interactions
         ],
         "import_files": [job.filename for job in data.import_files],
+        "follow_ups": [
+            {
+                "state": followup.state,
+                "opened_at": followup.opened_at.isoformat(),
+                "due_on": followup.due_on.isoformat(),
+                "closed_at": followup.closed_at and followup.closed_at.isoformat(),
+                "learned": followup.learned,
+            }
+            for followup in data.followups
+        ],
+        "praise_passed_on": [praise.created_at.isoformat() for praise in data.praise],
+        "invitations": [
+            {
+                "status": invitation["status"],
+                "language": invitation["language"],
+                "email": invitation["email"],
+                "created_at": invitation["created_at"].isoformat(),
+                "answered_at": invitation["answered_at"] and invitation["answered_at"].isoformat(),
+            }
+            for invitation in data.invitations.get("invitations", [])
+        ],
+        "opted_out": data.invitations.get("opted_out", False),
     }
 
 
@@ -134,7 +175,11 @@ def erase(organisation, actor, reference: str) -> dict:
         )
         response_days = {(row.team_id, row.local_day) for row in data.responses}
         interaction_days = {(row.team_id, row.local_day) for row in data.interactions}
-        # Answers sent, marks and idea links go with the responses (the ideas stay).
+        # Comment text carried by webhooks goes before the answers it came from.
+        followup_privacy.erase(organisation, response_ids)
+        invitations.erase_customer(organisation, data.customer_hash)
+        # Answers sent, marks, praise, follow-ups and idea links go with the responses (the
+        # ideas stay).
         Response.objects.filter(pk__in=response_ids).delete()
         Interaction.objects.filter(pk__in=interaction_ids).delete()
         ImportJob.objects.filter(pk__in=[job.pk for job in data.import_files]).update(content=b"")

@@ -17,6 +17,16 @@ ACTIONS = {
     "membership.added": _("added to a team"),
     "membership.changed": _("team membership changed"),
     "membership.removed": _("removed from a team"),
+    "person.left": _("person marked as having left"),
+    "person.forgotten": _("person who left anonymised"),
+    "people.imported": _("people imported from a file"),
+    "department.added": _("department added"),
+    "department.changed": _("department changed"),
+    "single_sign_on.changed": _("single sign-on changed"),
+    "webhook.added": _("webhook added"),
+    "webhook.paused": _("webhook paused"),
+    "webhook.resumed": _("webhook resumed"),
+    "webhook.removed": _("webhook removed"),
     "settings.changed": _("organisation settings changed"),
     "token.created": _("integration token created"),
     "token.revoked": _("integration token revoked"),
@@ -50,11 +60,37 @@ def record(organisation, actor, action: str, subject: str = "", **details) -> Au
     )
 
 
+def form_changes(form, *, secret=()) -> dict:
+    """A saved form's real changes as ``{field: [before, after]}``; fields named in ``secret``
+    say only that they changed."""
+    changes = {}
+    for name in form.changed_data:
+        before, after = form.initial.get(name), form.cleaned_data.get(name)
+        if name in secret:
+            changes[name] = ["…", "…"]
+        elif _shown(before) != _shown(after):
+            changes[name] = [_shown(before), _shown(after)]
+    return changes
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set) or hasattr(value, "model"):  # several choices
+        return ", ".join(sorted(str(getattr(item, "pk", item)) for item in value))
+    return str(value)
+
+
 COUNT_LABELS = {
     "responses": _("responses"),
     "interactions": _("interactions"),
     "answers sent": _("answers sent"),
     "import files": _("stored import files"),
+    "follow-ups": _("follow-ups"),
+    "praise passed on": _("comments passed on as praise"),
+    "invitations": _("survey invitations"),
+    "changes": _("changes"),
+    "new people": _("new people"),
 }
 
 

@@ -219,6 +219,7 @@ def webhook_create(request):
         team=form.cleaned_data["team"],
         created_by=request.user,
     )
+    audit.record(hook.organisation, request.user, "webhook.added", hook.url, events=hook.events)
     # The secret is shown on this response only: the receiver needs it to check signatures.
     response = render(request, "organisations/webhook_created.html", {"webhook": hook})
     response["Cache-Control"] = "no-store"
@@ -243,9 +244,11 @@ def webhook_pause(request, pk):
     hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
     if hook.paused_at is None:
         Webhook.objects.filter(pk=hook.pk).update(paused_at=timezone.now())
+        audit.record(hook.organisation, request.user, "webhook.paused", hook.url)
         messages.success(request, _("The webhook is paused."))
     else:
         webhooks.resume(hook)
+        audit.record(hook.organisation, request.user, "webhook.resumed", hook.url)
         messages.success(request, _("The webhook is active again; waiting events go out now."))
     return redirect("organisations:webhook_detail", pk=hook.pk)
 
@@ -255,6 +258,7 @@ def webhook_pause(request, pk):
 @roles.allowed_if(roles.can_manage_tokens)
 def webhook_delete(request, pk):
     hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
+    audit.record(hook.organisation, request.user, "webhook.removed", hook.url)
     hook.delete()
     messages.success(request, _("The webhook is removed; it receives nothing more."))
     return redirect("organisations:webhooks")

@@ -2,13 +2,17 @@
 responses, interactions, answers sent, marks, stored import files and the link from an idea
 (the idea stays), with the figures equal to a rebuild and an audit entry without the customer."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from dashboards.models import CommentMark, Reply
-from feedback.models import ImportJob, Interaction, Response
+from dashboards.models import CommentMark, Praise, Reply
+from feedback.models import ImportJob, Interaction, Invitation, InvitedCustomer, OptOut, Response
+from feedback.privacy import customer_hasher
+from followups.models import FollowUp
 from feedback.signals import customer_erased
 from ideas.models import Idea
 from kpis import rollups
@@ -86,6 +90,43 @@ def customer(org, post_rows, django_capture_on_commit_callbacks):
     return idea
 
 
+@pytest.fixture
+def invited_and_followed_up(org, customer):
+    """What issue 16 and 17 keep about C-42: an invitation with its address, the throttle row,
+    an opt-out, a follow-up with what was learned, and praise passed on."""
+    organisation = org.organisation
+    customer_hash = customer_hasher(organisation.customer_ref_secret)(CUSTOMER)
+    now = timezone.now()
+    Invitation.objects.create(
+        organisation=organisation,
+        team=org.team_a,
+        customer_hash=customer_hash,
+        email="c42@example.org",
+        language="nl",
+        status=Invitation.Status.SENT,
+        expires_at=now + dt.timedelta(days=14),
+        sent_at=now,
+    )
+    InvitedCustomer.objects.create(
+        organisation=organisation, customer_hash=customer_hash, last_invited_at=now
+    )
+    OptOut.objects.create(organisation=organisation, customer_hash=customer_hash)
+    comment = Response.objects.get(comment="Slow!")
+    FollowUp.objects.create(
+        organisation=organisation,
+        team=org.team_a,
+        response=comment,
+        reached_by="external_id",
+        owner=org.lead,
+        due_on=now.date(),
+        learned="C-42 waited an hour at the counter.",
+    )
+    Praise.objects.create(response=Response.objects.get(score=9), passed_by=org.lead)
+    # The invitation counts into the response rate: start from figures that include it.
+    rollups.rebuild(organisation)
+    return customer_hash
+
+
 def test_management_exports_everything_stored_about_a_customer(login, org, customer):
     response = login(org.manager).post(
         reverse("dashboards:customer_export"), {"reference": CUSTOMER}
@@ -101,7 +142,7 @@ def test_management_exports_everything_stored_about_a_customer(login, org, custo
 
 
 def test_erasure_removes_the_customer_and_leaves_figures_equal_to_a_rebuild(
-    login, org, customer, django_capture_on_commit_callbacks
+    login, org, customer, invited_and_followed_up, django_capture_on_commit_callbacks
 ):
     heard = []
     customer_erased.connect(receiver := lambda **kwargs: heard.append(kwargs), weak=False)
@@ -113,6 +154,9 @@ def test_erasure_removes_the_customer_and_leaves_figures_equal_to_a_rebuild(
             "interactions": 2,
             "answers sent": 1,
             "import files": 1,
+            "follow-ups": 1,
+            "praise passed on": 1,
+            "invitations": 1,
         }
         refused = client.post(reverse("dashboards:customer_erase"), {"reference": CUSTOMER})
         assert refused.status_code == 400
@@ -130,6 +174,13 @@ def test_erasure_removes_the_customer_and_leaves_figures_equal_to_a_rebuild(
     assert not idea.comments.exists()
     assert bytes(ImportJob.objects.get().content) == b""
     assert len(heard) == 1 and len(heard[0]["response_ids"]) == 2
+    assert not FollowUp.objects.exists() and not Praise.objects.exists()
+    # The invitation stays only as the response-rate figures count it; the opt-out stays so
+    # that nobody asks the customer again.
+    invitation = Invitation.objects.get()
+    assert (invitation.customer_hash, invitation.email) == ("", "")
+    assert not InvitedCustomer.objects.exists()
+    assert OptOut.objects.filter(customer_hash=invited_and_followed_up).exists()
 
     erased = (rollup_rows(org.organisation), daily_rows(org.organisation))
     rollups.rebuild(org.organisation)
@@ -139,7 +190,15 @@ def test_erasure_removes_the_customer_and_leaves_figures_equal_to_a_rebuild(
     entry = AuditEntry.objects.get(action="customer.erased")
     assert entry.actor_id == org.manager.pk
     assert entry.details == {
-        "counts": {"responses": 2, "interactions": 2, "answers sent": 1, "import files": 1}
+        "counts": {
+            "responses": 2,
+            "interactions": 2,
+            "answers sent": 1,
+            "import files": 1,
+            "follow-ups": 1,
+            "praise passed on": 1,
+            "invitations": 1,
+        }
     }
     stored = json.dumps([entry.subject, entry.details])
     assert CUSTOMER not in stored and "Slow" not in stored

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from organisations.models import AuditEntry, IntegrationToken, Membership
 from tests.alignment_data import values
+from tests.test_organisations_people import person_data
 
 
 def actions(org):
@@ -143,3 +144,38 @@ def test_the_log_is_append_only_in_the_application_and_in_postgresql(org):
         ):
             cursor.execute(statement, [entry.pk])
     assert AuditEntry.objects.get(pk=entry.pk).subject == ""
+
+
+def test_people_teams_and_webhooks_changed_in_the_app_are_recorded(login, org, settings):
+    """The pages of people, teams and webhooks (not only the admin) write the audit log; a
+    forgotten leaver is named by number, not by the name that was asked to go."""
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    client = login(org.manager)
+    client.post(reverse("organisations:person_create"), person_data(org))
+    nina = org.organisation.people.get(email="nina@acme.example")
+    client.post(
+        reverse("organisations:person_edit", args=[nina.pk]),
+        person_data(org, role="hr", teams=[org.team_a.pk], leads=[]),
+    )
+    client.post(reverse("organisations:person_leave", args=[nina.pk]))
+    client.post(reverse("organisations:person_forget", args=[nina.pk]))
+    client.post(reverse("organisations:department_create"), {"name": "Sales", "slug": "sales"})
+    client.post(reverse("organisations:team_create"), {"name": "Shop", "slug": "shop"})
+    client.post(
+        reverse("organisations:webhook_create"),
+        {"url": "http://127.0.0.1:9/hook", "events": ["followup.opened"]},
+    )
+    recorded = actions(org)
+    assert recorded[:4] == [
+        ("person.added", "Nina Nieuw"),
+        ("role.changed", "Nina Nieuw"),
+        ("person.left", "Nina Nieuw"),
+        ("person.forgotten", f"#{nina.pk}"),
+    ]
+    assert recorded[4:] == [
+        ("department.added", "Sales"),
+        ("team.added", "Shop"),
+        ("webhook.added", "http://127.0.0.1:9/hook"),
+    ]
+    role_change = AuditEntry.objects.get(action="role.changed").details["changes"]
+    assert role_change["role"] == ["employee", "hr"]
