@@ -69,7 +69,7 @@ def token_create(request):
     response = render(
         request, "organisations/token_created.html", {"token": token, "raw_token": raw}
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -222,7 +222,7 @@ def webhook_create(request):
     audit.record(hook.organisation, request.user, "webhook.added", hook.url, events=hook.events)
     # The secret is shown on this response only: the receiver needs it to check signatures.
     response = render(request, "organisations/webhook_created.html", {"webhook": hook})
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
