@@ -64,7 +64,7 @@ def _programme_form(request, chosen):
 @roles.member_required
 def needs_edit(request, pk):
     chosen = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
-    if not roles.can_edit_programme(request.user):
+    if not roles.can_edit_programme(request.user) or chosen.is_finished:
         raise PermissionDenied
     form = NeedsForm(request.POST or None, programme=chosen)
     if request.method == "POST" and form.is_valid():
