@@ -91,7 +91,7 @@ def compose(person, organisation, week_start, weeks=None) -> EmailMultiAlternati
     with translation.override(language), timezone.override(zone):
         context = {
             "person": person,
-            "label": clock.label(week_start, clock.WEEK),
+            "label": clock.period_name(week_start, clock.WEEK),
             "teams": items,
             "opt_out_url": settings.SITE_URL
             + reverse("dashboards:digest_opt_out", args=[digest_opt_out_token(person)]),

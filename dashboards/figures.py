@@ -68,7 +68,7 @@ def chart_data(series, targets=()) -> dict:
         ]
 
     return {
-        "labels": [entry["label"] for entry in series],
+        "labels": [entry["name"] for entry in series],
         "charts": [
             {
                 "id": "nps",
@@ -156,7 +156,7 @@ def board(organisation, teams, kind, sort="name", descending=False) -> dict:
             "current": organisation_series[-1],
             "trend": [entry["nps"]["value"] for entry in organisation_series],
         },
-        "labels": [entry["label"] for entry in organisation_series],
+        "labels": [entry["name"] for entry in organisation_series],
     }
 
 
@@ -164,7 +164,7 @@ def compare(organisation, kind, department_slug=""):
     """Departments side by side (their teams' counts added up), or one department's teams.
     ``None`` for an unknown department."""
     teams = Team.objects.in_organisation(organisation).select_related("department")
-    label = clock.label(clock.period_start(clock.local_today(organisation), kind), kind)
+    label = clock.period_name(clock.period_start(clock.local_today(organisation), kind), kind)
     if department_slug:
         if "\x00" in department_slug:
             return None

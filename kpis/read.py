@@ -139,12 +139,18 @@ def figure_json(estimate: metrics.Estimate) -> dict:
     }
 
 
+def signed_whole(value: float) -> str:
+    """A change rounded to a whole number with its sign: "+8", "-3"; "0", never "-0"."""
+    whole = round(value)
+    return f"{whole:+d}" if whole else "0"
+
+
 def change_json(change: metrics.Change) -> dict | None:
     """A change between periods with its interval, JSON-ready; None without one."""
     if change.delta is None:
         return None
     return {
-        "signed": f"{change.delta:+.0f}",  # for people: "+8", "-3"
+        "signed": signed_whole(change.delta),  # for people: "+8", "-3", "0"
         "delta": round(change.delta, 1),
         "low": round(change.low, 1),
         "high": round(change.high, 1),
@@ -161,6 +167,7 @@ def entries(organisation, kind, rows, starts) -> list[dict]:
             {
                 "period_start": start,
                 "label": clock.label(start, kind),
+                "name": clock.period_name(start, kind),
                 **dataclasses.asdict(row),
                 "nps": figure_json(figure(Metric.NPS, row, organisation.min_responses)),
                 "nps_change": None

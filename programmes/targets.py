@@ -81,11 +81,11 @@ class TargetProgress:
 
     @property
     def baseline_label(self):
-        return clock.label(self.baseline_start, self.target.period)
+        return clock.period_name(self.baseline_start, self.target.period)
 
     @property
     def current_label(self):
-        return clock.label(self.current_start, self.target.period)
+        return clock.period_name(self.current_start, self.target.period)
 
     @property
     def change_text(self) -> tuple[str, str, str]:
@@ -94,8 +94,9 @@ class TargetProgress:
         places = 1 if self.is_rate else 0
 
         def signed(value):
-            text = formats.number_format(round(value, places), places)
-            return f"+{text}" if round(value, places) > 0 else text
+            rounded = round(value, places) + 0.0  # -0.0 + 0.0 is 0.0: never "-0"
+            text = formats.number_format(rounded, places)
+            return f"+{text}" if rounded > 0 else text
 
         change = self.change
         return signed(change.delta), signed(change.low), signed(change.high)
@@ -295,7 +296,7 @@ def baseline_choices(organisation, today=None) -> list[tuple[str, str, list]]:
     ):
         start, options = clock.previous_start(clock.period_start(today, kind), kind), []
         for _i in range(count):
-            options.append((f"{kind}:{start.isoformat()}", clock.label(start, kind)))
+            options.append((f"{kind}:{start.isoformat()}", clock.period_name(start, kind)))
             start = clock.previous_start(start, kind)
         groups.append((group, kind, options))
     return groups

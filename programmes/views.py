@@ -163,7 +163,7 @@ def _detectability_for(request, form):
     return {
         "check": result,
         "baseline": baseline,
-        "baseline_label": clock.label(parsed[1], parsed[0]) if parsed else "",
+        "baseline_label": clock.period_name(parsed[1], parsed[0]) if parsed else "",
         "team": team,
         "is_rate": metric != Metric.NPS,
         "unit": {
@@ -172,6 +172,8 @@ def _detectability_for(request, form):
             Metric.RETURNING_RATE: _("customers"),
         }[metric],
         "period_label": _("quarter") if period == clock.QUARTER else _("month"),
+        # The same word the target cards use: a rate changes by percentage points.
+        "points": _("percentage points") if metric != Metric.NPS else _("points"),
     }
 
 

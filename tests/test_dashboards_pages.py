@@ -451,7 +451,7 @@ def test_weekly_digest_goes_once_to_each_member_in_their_language(org):
     by_person = {message.to[0]: message for message in mail.outbox}
     assert optout.email not in by_person
     dutch = by_person[org.employee.email]
-    assert dutch.subject == "Je week met klanten (2026-W47)"
+    assert dutch.subject == "Je week met klanten (week 47 van 2026)"
     assert "Alpha" in dutch.body and "NPS: 40" in dutch.body
     assert "Comment 0" in dutch.body and "Comment 3" not in dutch.body  # three most recent
     assert "Beta" not in dutch.body
