@@ -68,6 +68,8 @@ class VisibleText(HTMLParser):
         if tag == "a" and attrs.get("href"):
             self.links.append(attrs["href"])
         self.parts.extend(attrs[name] for name in READ_ATTRIBUTES if attrs.get(name))
+        if attrs.get("data-charts"):  # chart data: its labels end up on the axes
+            self.parts.extend(_labels(json.loads(attrs["data-charts"])))
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "code"):
