@@ -59,8 +59,15 @@ def recipients(organisation, week_start):
     )
 
 
+DIGEST_COMMENTS = 3
+DIGEST_DETRACTORS = 2  # of those, at most this many from detractors, so praise still shows
+DETRACTOR_MAX = 6
+
+
 def team_week(organisation, team, week_start) -> dict:
-    """The team's figures of the week and the week before, and the week's latest comments."""
+    """The team's figures of the week and the week before, and the week's most telling
+    comments: its latest detractors' first (what went wrong says more than the newest praise),
+    then the latest others."""
     before, week = read.series(organisation, team=team, kind=clock.WEEK, last=2, until=week_start)
     start, end = clock.bounds(week_start, clock.WEEK, zoneinfo.ZoneInfo(organisation.time_zone))
     comments = (
@@ -68,7 +75,10 @@ def team_week(organisation, team, week_start) -> dict:
         .exclude(comment="")
         .order_by("-submitted_at")
     )
-    return {"team": team, "week": week, "before": before, "comments": comments}
+    detractors = list(comments.filter(score__lte=DETRACTOR_MAX)[:DIGEST_DETRACTORS])
+    others = comments.exclude(pk__in=[response.pk for response in detractors])
+    chosen = detractors + list(others[: DIGEST_COMMENTS - len(detractors)])
+    return {"team": team, "week": week, "before": before, "comments": chosen}
 
 
 def compose(person, organisation, week_start, weeks=None) -> EmailMultiAlternatives:

@@ -768,3 +768,27 @@ def test_a_returning_rate_is_known_three_months_after_the_history_starts():
     assert not read.returning_known(dt.date(2026, 3, 1), start)
     assert read.returning_known(dt.date(2026, 5, 1), start)
     assert not read.returning_known(dt.date(2026, 5, 1), None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_digest_shows_a_detractors_comment_before_newer_praise(org):
+    last_week = MONDAY_MORNING - dt.timedelta(days=3)
+    rows = [
+        {
+            "team_id": org.team_a.pk,
+            "score": score,
+            "comment": f"Comment {n}",
+            "customer_hash": "",
+            "submitted_at": last_week - dt.timedelta(minutes=n),
+            "external_id": f"t{n}",
+        }
+        for n, score in enumerate([10, 9, 8, 10, 2])
+    ]
+    with transaction.atomic():
+        ingest.store_responses(org.organisation, rows, source="api")
+    week = digest.team_week(org.organisation, org.team_a, dt.date(2026, 11, 16))
+    assert [response.comment for response in week["comments"]] == [
+        "Comment 4",  # the week's one detractor, though the oldest
+        "Comment 0",
+        "Comment 1",
+    ]

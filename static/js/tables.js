@@ -5,7 +5,7 @@
   "use strict";
 
   function mark(root) {
-    var text = document.documentElement.dataset.scrollCue;
+    var text = document.body.dataset.scrollCue;
     (root || document).querySelectorAll(".table-wrap").forEach(function (wrap) {
       var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
       wrap.classList.toggle("scrolls", scrolls);
