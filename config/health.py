@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.celery import app as celery_app
+from feedback import mailing
 from organisations.tasks import HEARTBEAT_KEY
 
 WORKER_PING_TIMEOUT = 1.0
@@ -66,11 +67,24 @@ def check_beat() -> dict:
     return {"status": status, "seconds_since_heartbeat": seconds_ago}
 
 
+def check_mail() -> dict:
+    """Invitation e-mails that a send already failed on: the SMTP server is not taking them;
+    they wait and go out once it does."""
+    try:
+        waiting = mailing.waiting_after_failures()
+    except Exception as exc:
+        return {"status": "down", "error": exc.__class__.__name__}
+    if waiting:
+        return {"status": "down", "error": "mail server not taking e-mails", "waiting": waiting}
+    return {"status": "up"}
+
+
 CHECKS = {
     "database": check_database,
     "redis": check_redis,
     "worker": check_worker,
     "beat": check_beat,
+    "mail": check_mail,
 }
 
 

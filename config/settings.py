@@ -307,6 +307,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alignment.tasks.send_alignment_reminders",
         "schedule": timedelta(hours=1),
     },
+    # Invitation e-mails and their reminders; waits out each organisation's quiet window.
+    "send-invitations": {
+        "task": "feedback.tasks.send_invitations",
+        "schedule": timedelta(minutes=1),
+    },
+    "size-invitations": {
+        "task": "programmes.tasks.size_invitations",
+        "schedule": timedelta(hours=24),
+    },
     "clear-expired-sessions": {
         "task": "organisations.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),

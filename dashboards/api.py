@@ -53,6 +53,9 @@ class PeriodOut(Schema):
     returning_rate_change: ChangeOut | None = Field(
         description="Against the period before, in percentage points, with its 95% interval."
     )
+    invitations: int = Field(description="Personal survey links made and invitations e-mailed.")
+    answered: int = Field(description="Of those, answered (opening a link does not count).")
+    response_rate: FigureOut = Field(description="answered / invitations, in %, Wilson 95%.")
 
 
 class TargetFigureOut(Schema):

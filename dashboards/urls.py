@@ -3,13 +3,18 @@ feed's actions, downloads, the digest's opt-out, and the programme with its plan
 
 from django.urls import path
 
-from dashboards.views import board, comments, digest, exports, programme, team
+from dashboards.views import board, comments, digest, exports, invitations, programme, team
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("teams/<slug:slug>/", team.team_detail, name="team_detail"),
     path("teams/<slug:slug>/export/<str:what>.<str:fmt>", exports.team_export, name="team_export"),
+    path(
+        "teams/<slug:slug>/invitations/",
+        invitations.team_invitations,
+        name="team_invitations",
+    ),
     path("board/", board.board, name="board"),
     path("board/export.<str:fmt>", exports.board_export, name="board_export"),
     path("compare/", board.compare, name="compare"),

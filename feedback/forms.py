@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from feedback.models import ImportJob, SurveyLink, Theme
+from feedback.models import ImportJob, Sampling, SurveyLink, Theme
 from feedback.rows import CLOCK_SKEW, EARLIEST, MAX_COMMENT
 
 SCORES = [(str(n), str(n)) for n in range(11)]
@@ -59,6 +59,30 @@ class SurveyForm(forms.Form):
         if not data.get("may_contact"):
             data["email"] = ""  # only kept with consent
         return data
+
+
+class InvitationAnswerForm(forms.Form):
+    """The same question as the public form, through a personal link: no address asked (the
+    link already knows its customer), one answer per link."""
+
+    score = SurveyForm.base_fields["score"]
+    comment = SurveyForm.base_fields["comment"]
+    website = SurveyForm.base_fields["website"]
+
+
+class SamplingForm(forms.ModelForm):
+    """How a team invites its customers after a contact (its lead or management sets it)."""
+
+    class Meta:
+        model = Sampling
+        fields = ["mode", "share"]
+        widgets = {"mode": forms.RadioSelect}
+
+    def clean_share(self):
+        share = self.cleaned_data["share"]
+        if not 1 <= share <= 100:
+            raise forms.ValidationError(_("A share from 1 to 100 %."))
+        return share
 
 
 class SurveyLinkForm(forms.ModelForm):

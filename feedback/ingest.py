@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from feedback.models import DirtyMark, Interaction, Response, Source
+from feedback import invitations, mailing
+from feedback.models import DirtyMark, Interaction, Invitation, Response, Source
 from feedback.privacy import customer_hash, redact
 from feedback.rows import RowValidator, clean_text
 from feedback.signals import announce_after_commit
 from feedback.themes import ThemeMatcher
 from organisations import bulk, clock
 from organisations.bulk import NULL, escape
+from organisations.enqueue import send
 
 LOOKUP_CHUNK = 5000
 
@@ -25,6 +27,7 @@ LOOKUP_CHUNK = 5000
 class StoreResult:
     created: int = 0
     duplicates: int = 0
+    invited: int = 0  # invitation e-mails queued after contacts with an address
     touched: set = field(default_factory=set)  # (team_id, local day) pairs, for the KPI engine
 
 
@@ -64,14 +67,17 @@ def _response_line(record) -> str:
     """One response in COPY's text format, written out field by field (the hot path of bulk
     ingest: much faster than formatting value by value)."""
     (org, team, score, comment, ref, when, day, external_id, source, link, language, email, now) = (
-        record
+        record[:13]
     )
+    invitation = record[13]
     score = NULL if score is None else score
     external_id = NULL if external_id is None else escape(external_id)
     link = NULL if link is None else link
+    invitation = NULL if invitation is None else invitation
     return (
         f"{org}\t{team}\t{score}\t{escape(comment)}\t{ref}\t{when.isoformat()}\t{day}\t"
-        f"{external_id}\t{source}\t{link}\t{escape(language)}\t{escape(email)}\t{now}"
+        f"{external_id}\t{source}\t{link}\t{escape(language)}\t{escape(email)}\t{now}\t"
+        f"{invitation}"
     )
 
 
@@ -98,6 +104,7 @@ RESPONSE_FIELDS = [
     "language",
     "contact_email",
     "created_at",
+    "invitation_id",
 ]
 
 
@@ -145,6 +152,7 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
                 row.get("language", ""),
                 row.get("contact_email", ""),
                 now,
+                row.get("invitation_id"),
             )
         )
         result.touched.add((row["team_id"], local_day))
@@ -227,19 +235,55 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
         for row in fresh
     ]
     result.touched = {(record[1], record[4]) for record in records}
+    # Contacts with an address to invite: their rows get their ids first, to tie invitations.
+    with_address = [i for i, row in enumerate(fresh) if row.get("contact_email")]
+    ids = {}
     if connection.vendor == "postgresql":
-        bulk.copy_rows(Interaction._meta.db_table, INTERACTION_FIELDS, records)
+        table = Interaction._meta.db_table
+        if with_address:
+            ids = dict(zip(with_address, _reserve_ids(table, len(with_address)), strict=True))
+            bulk.copy_rows(
+                table, ["id", *INTERACTION_FIELDS], ((ids[i], *records[i]) for i in with_address)
+            )
+        chosen = set(with_address)
+        bulk.copy_rows(
+            table, INTERACTION_FIELDS, (r for i, r in enumerate(records) if i not in chosen)
+        )
     else:
-        Interaction.objects.bulk_create(
+        objects = Interaction.objects.bulk_create(
             [
                 Interaction(**dict(zip(INTERACTION_FIELDS, record, strict=True)))
                 for record in records
             ],
             batch_size=500,
         )
+        ids = {i: objects[i].pk for i in with_address}
     DirtyMark.objects.mark(organisation, result.touched, later_periods=True)
+    if with_address:
+        result.invited = _invite_by_email(organisation, [(fresh[i], ids[i]) for i in with_address])
     announce_after_commit(organisation)
     return result
+
+
+def _invite_by_email(organisation, rows_and_ids) -> int:
+    """Queue invitation e-mails after contacts that came with an address; a worker sends them
+    once committed. The customer is known by their reference, or else by the address."""
+    contacts = [
+        invitations.Contact(
+            team_id=row["team_id"],
+            customer_hash=row["customer_hash"] or row["address_hash"],
+            interaction_id=interaction_id,
+            language=row.get("language", ""),
+            email=row["contact_email"],
+            sample_key=f"interaction:{interaction_id}",
+        )
+        for row, interaction_id in rows_and_ids
+    ]
+    outcomes = invitations.invite(organisation, contacts, by_email=True)
+    made = sum(1 for outcome in outcomes if outcome.invitation is not None)
+    if made:
+        transaction.on_commit(lambda: send(mailing.send_invitations))
+    return made
 
 
 STORE = {"responses": store_responses, "interactions": store_interactions}
@@ -261,6 +305,43 @@ def store_survey_answer(link, *, score, comment, email, submission, language) ->
         "contact_email": email,
     }
     return store_responses(organisation, [row], source=Source.FORM)
+
+
+def store_invitation_answer(invitation, *, score, comment, language) -> bool:
+    """Store the customer's answer once: False when the invitation was answered already (a
+    second tab, a reload) or has expired. The invitation's day is recounted (answered)."""
+    organisation = invitation.organisation
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.is_answered or locked.is_expired(now):
+            return False
+        stored = store_responses(
+            organisation,
+            [
+                {
+                    "team_id": locked.team_id,
+                    "score": score,
+                    "comment": redact(clean_text(comment)),
+                    "customer_hash": locked.customer_hash,
+                    "submitted_at": now,
+                    "external_id": f"invitation:{locked.pk}",
+                    "language": language,
+                    "invitation_id": locked.pk,
+                }
+            ],
+            source=Source.FORM,
+        )
+        locked.answered_at = now
+        locked.email = ""  # no reminder needed any more
+        if locked.status in (Invitation.Status.QUEUED, Invitation.Status.SENT):
+            locked.status = Invitation.Status.CLOSED
+        locked.save(update_fields=["answered_at", "email", "status"])
+        if locked.local_day is not None:  # the day it counts on now has one more answered
+            touched = {(locked.team_id, locked.local_day)} - stored.touched
+            DirtyMark.objects.mark(organisation, touched, later_periods=False)
+    invitation.refresh_from_db()
+    return True
 
 
 def store_complaint(team, *, occurred_at, customer_ref, note, logged_by) -> StoreResult:

@@ -160,6 +160,10 @@ class Response(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     themes = models.ManyToManyField(Theme, blank=True, related_name="responses")
     created_at = models.DateTimeField(default=timezone.now)
+    # The personal invitation it answers, if any (follow-ups can reach that customer).
+    invitation = models.ForeignKey(
+        "Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ResponseQuerySet.as_manager()
 
@@ -348,3 +352,151 @@ class DirtyMark(models.Model):
 
     def __str__(self):
         return f"{self.team} · {self.day}"
+
+
+# --- Personal invitations ----------------------------------------------------------------------
+
+
+class Sampling(models.Model):
+    """How a team invites its customers after a contact: not at all, every eligible contact, a
+    fixed share, or the share its targets need (worked out above capture, in
+    ``programmes/sizing.py``, and written down here)."""
+
+    class Mode(models.TextChoices):
+        OFF = "off", _("Do not invite")
+        EVERY = "every", _("Every eligible contact")
+        SHARE = "share", _("A fixed share of contacts")
+        SIZED = "sized", _("As many as the team's targets need")
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="sampling")
+    mode = models.CharField(_("invite"), max_length=8, choices=Mode.choices, default=Mode.OFF)
+    share = models.PositiveSmallIntegerField(
+        _("share of contacts (%)"), default=100, help_text=_("For a fixed share: 1–100.")
+    )
+    # Written by the sizing: the share its targets need, and how it was worked out.
+    sized_share = models.FloatField(null=True, blank=True, editable=False)
+    sizing = models.JSONField(default=dict, blank=True, editable=False)
+    sized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sampling")
+        verbose_name_plural = _("sampling")
+
+    def __str__(self):
+        return f"{self.team} · {self.mode}"
+
+    @property
+    def fraction(self) -> float:
+        """The share of eligible contacts invited, 0–1 (sized: every one until first sized)."""
+        if self.mode == self.Mode.EVERY:
+            return 1.0
+        if self.mode == self.Mode.SHARE:
+            return min(max(self.share, 0), 100) / 100
+        if self.mode == self.Mode.SIZED:
+            return 1.0 if self.sized_share is None else min(max(self.sized_share, 0.0), 1.0)
+        return 0.0
+
+
+class OptOut(models.Model):
+    """A customer who asked never to be invited again: only the hash of their reference."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    customer_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "customer_hash"], name="opt_out_unique")
+        ]
+
+    def __str__(self):
+        return self.customer_hash[:12]
+
+
+class InvitedCustomer(models.Model):
+    """When a customer was last invited, one row per customer hash: the row that concurrent
+    requests for the same customer lock, so the throttle holds (``feedback/invitations.py``)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    customer_hash = models.CharField(max_length=64)
+    last_invited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "customer_hash"], name="invited_customer_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.customer_hash[:12]
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def counted(self):
+        """Invitations that count in the response rate: links made, e-mails sent."""
+        return self.filter(local_day__isnull=False)
+
+
+class Invitation(models.Model):
+    """A personal, single-use, expiring link to a team's survey form, for one customer after
+    one contact. Made for the organisation's own system to send (a link), or sent by e-mail by
+    Koning Klant, whose address is kept only until the e-mail and its one reminder are sent."""
+
+    class Status(models.TextChoices):
+        LINK = "link", _("link handed out")
+        QUEUED = "queued", _("waiting to be sent")
+        SENT = "sent", _("sent")
+        REMINDED = "reminded", _("reminder sent")
+        CLOSED = "closed", _("closed")  # answered, opted out or expired before a reminder
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    customer_hash = models.CharField(max_length=64)
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    token = models.CharField(max_length=32, unique=True, default=new_invitation_token)
+    language = models.CharField(max_length=8, blank=True)
+    email = models.EmailField(blank=True)  # erased after the reminder (or answer, opt-out)
+    status = models.CharField(max_length=8, choices=Status.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # When it counts in the response rate, made (link) or sent (e-mail), and the organisation's
+    # day of that moment (restamped, like every local day, when the time zone changes).
+    counted_at = models.DateTimeField(null=True, blank=True)
+    local_day = models.DateField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(fields=["team", "local_day"], name="invitation_team_day"),
+            models.Index(fields=["organisation", "customer_hash"], name="invitation_customer"),
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=["queued", "sent"]),
+                name="invitation_to_send",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.team} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answered_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from feedback.models import DirtyMark, Interaction, Response
+from feedback.models import DirtyMark, Interaction, Invitation, Response
 from feedback.signals import announce_after_commit
 from organisations import clock
 from organisations.models import ClockChange
@@ -22,6 +22,8 @@ GRACE = dt.timedelta(minutes=2)
 TABLES = {
     "responses": (Response, "submitted_at", False),
     "interactions": (Interaction, "occurred_at", True),
+    # Counted in the response rate once made (link) or sent (e-mail); waiting ones have no day.
+    "invitations": (Invitation, "counted_at", False),
 }
 
 
@@ -74,7 +76,11 @@ def _restamp_batch(change, zone, name, model, moment, later_periods) -> bool:
         return True
     stamped = TruncDate(moment, tzinfo=zoneinfo.ZoneInfo(zone))
     batch = model.objects.filter(organisation=organisation, pk__gte=ids[0], pk__lte=ids[-1])
-    moved = list(batch.exclude(local_day=stamped).values_list("pk", "team_id", "local_day"))
+    moved = list(
+        batch.exclude(local_day=stamped)
+        .exclude(local_day__isnull=True)
+        .values_list("pk", "team_id", "local_day")
+    )
     if moved:
         pks = [pk for pk, _team, _day in moved]
         model.objects.filter(pk__in=pks).update(local_day=stamped)

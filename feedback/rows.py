@@ -10,13 +10,25 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback.privacy import customer_hasher, redact
 
 RESPONSE_COLUMNS = ["team", "score", "comment", "customer_ref", "submitted_at", "external_id"]
-INTERACTION_COLUMNS = ["team", "customer_ref", "occurred_at", "is_error", "external_id"]
+INTERACTION_COLUMNS = [
+    "team",
+    "customer_ref",
+    "occurred_at",
+    "is_error",
+    "external_id",
+    # Optional: Koning Klant e-mails the customer a survey invitation (feedback/invitations.py).
+    "contact_email",
+    "language",
+]
+LANGUAGES = ("nl", "en")
 REQUIRED = {
     "responses": {"team", "submitted_at"},
     "interactions": {"team", "occurred_at"},
@@ -163,6 +175,21 @@ class RowValidator:
         clean["comment"] = redact(comment)
 
     def _validate_interaction(self, row, number, clean, errors):
+        email = _field_text(row.get("contact_email"), number, "contact_email", errors)
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.append(RowError(number, "contact_email", _("Not an e-mail address.")))
+            clean["contact_email"] = email
+            clean["address_hash"] = self.hash_ref(email)
+        language = _field_text(row.get("language"), number, "language", errors).lower()
+        if language and language not in LANGUAGES:
+            errors.append(RowError(number, "language", _("Must be nl or en.")))
+        clean["language"] = language
+        self._validate_is_error(row, number, clean, errors)
+
+    def _validate_is_error(self, row, number, clean, errors):
         value = row.get("is_error")
         if isinstance(value, bool):
             clean["is_error"] = value

@@ -5,10 +5,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from feedback import imports, restamp
+from feedback.mailing import send_invitations
 from feedback.models import ImportJob, Response
 from feedback.themes import organisations_owed_a_retag, retag_organisation
 from organisations.enqueue import send
 from organisations.models import ClockChange, Organisation
+
+__all__ = ["send_invitations"]  # defined with the sending, registered here as well
 
 
 @shared_task

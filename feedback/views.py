@@ -12,16 +12,24 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from feedback import ingest, tasks
-from feedback.forms import ComplaintForm, ImportForm, SurveyForm, SurveyLinkForm, ThemeForm
-from feedback.models import ImportJob, SurveyLink, Theme
+from feedback import ingest, invitations, tasks
+from feedback.forms import (
+    ComplaintForm,
+    ImportForm,
+    InvitationAnswerForm,
+    SurveyForm,
+    SurveyLinkForm,
+    ThemeForm,
+)
+from feedback.models import ImportJob, Invitation, SurveyLink, Theme
 from organisations import roles
 from organisations.enqueue import send
 
@@ -31,6 +39,16 @@ from organisations.enqueue import send
 def _link_or_404(token):
     return get_object_or_404(
         SurveyLink.objects.usable().select_related("team", "organisation"), token=token
+    )
+
+
+def _rate_limited_by_address(request) -> bool:
+    return is_ratelimited(
+        request,
+        group="survey-address",
+        key="ip",
+        rate=settings.SURVEY_RATE_PER_ADDRESS,
+        increment=True,
     )
 
 
@@ -86,6 +104,61 @@ def survey(request, token):
 def survey_thanks(request, token):
     link = _link_or_404(token)
     return render(request, "feedback/survey_thanks.html", {"link": link, "team": link.team})
+
+
+# --- Personal invitations (public) ---------------------------------------------------------------
+
+
+def _invitation_or_404(request, token):
+    """The invitation, its page in the customer's language unless they chose another one."""
+    personal = get_object_or_404(
+        Invitation.objects.select_related("team", "team__organisation"), token=token
+    )
+    if personal.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(personal.language)
+        request.LANGUAGE_CODE = personal.language
+    return personal
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """The survey form behind a personal link: answered once; a used or expired link says so."""
+    personal = _invitation_or_404(request, token)
+    context = {"invitation": personal, "team": personal.team}
+    if personal.is_answered:
+        return render(request, "feedback/invitation_closed.html", context | {"answered": True})
+    if personal.is_expired():
+        return render(request, "feedback/invitation_closed.html", context, status=410)
+    form = InvitationAnswerForm(request.POST or None)
+    if request.method == "POST":
+        if _rate_limited_by_address(request):
+            return render(request, "feedback/survey_rate_limited.html", context, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            if not data["website"]:
+                ingest.store_invitation_answer(
+                    personal,
+                    score=data["score"],
+                    comment=data["comment"],
+                    language=get_language() or "",
+                )
+            return render(request, "feedback/invitation_closed.html", context | {"thanks": True})
+    status = 400 if form.errors else 200
+    return render(request, "feedback/invitation.html", context | {"form": form}, status=status)
+
+
+@never_cache
+@csrf_exempt  # mail programs post List-Unsubscribe=One-Click without a form of ours (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def invitation_stop(request, token):
+    """Don't ask me again: one click on the button, or the mail program's one-click POST."""
+    personal = _invitation_or_404(request, token)
+    context = {"invitation": personal, "team": personal.team}
+    if request.method == "POST":
+        invitations.opt_out(personal)
+        return render(request, "feedback/invitation_stop.html", context | {"done": True})
+    return render(request, "feedback/invitation_stop.html", context)
 
 
 # --- Survey links ------------------------------------------------------------------------------

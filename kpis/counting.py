@@ -17,14 +17,18 @@ first team of the day counts.
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from feedback.models import Interaction, Response
+from feedback.models import Interaction, Invitation, Response
 from kpis.metrics import DETRACTOR_MAX, PROMOTER_MIN
 from organisations import clock
 
 RESPONSE_FIELDS = ("responses", "promoters", "passives", "detractors", "comments")
 INTERACTION_FIELDS = ("interactions", "errors")
 CUSTOMER_FIELDS = ("customers", "returning_customers")
-COUNT_FIELDS = RESPONSE_FIELDS + INTERACTION_FIELDS + CUSTOMER_FIELDS
+# Personal invitations that count (links made, e-mails sent) on their day, and how many of
+# those were answered: the response rate.
+INVITATION_FIELDS = ("invitations", "answered")
+COUNT_FIELDS = RESPONSE_FIELDS + INTERACTION_FIELDS + CUSTOMER_FIELDS + INVITATION_FIELDS
+ADDED_FIELDS = RESPONSE_FIELDS + INTERACTION_FIELDS + INVITATION_FIELDS
 # Per day and scope, for each kind of period: the customers whose first day in that period it
 # is, and those of them returning there (DailyCustomers' fields, in this order).
 DAILY_OF_KIND = {clock.DAY: ("customers", "returning_customers")} | {
@@ -92,6 +96,24 @@ def count_interactions(organisation, team_days=None) -> dict:
         .order_by()
     )
     counts = {(team, day): {"interactions": n, "errors": e} for team, day, n, e in rows}
+    if team_days is not None:
+        counts = {key: value for key, value in counts.items() if key in team_days}
+    return counts
+
+
+def count_invitations(organisation, team_days=None) -> dict:
+    """{(team id, day): {"invitations", "answered"}} of the given team-days, or of every day;
+    an invitation counts on the day it was made (link) or sent (e-mail)."""
+    rows = (
+        Invitation.objects.counted()
+        .filter(_in_team_days(team_days), organisation=organisation)
+        .values_list("team_id", "local_day")
+        .annotate(
+            invitations=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
+        )
+        .order_by()
+    )
+    counts = {(team, day): {"invitations": n, "answered": a} for team, day, n, a in rows}
     if team_days is not None:
         counts = {key: value for key, value in counts.items() if key in team_days}
     return counts
@@ -221,7 +243,7 @@ def add_up(kind, day_counts, daily) -> dict:
     organisation's day from its teams') is made, in a rebuild and incrementally."""
     total = dict.fromkeys(COUNT_FIELDS, 0)
     for counts in day_counts:
-        for name in RESPONSE_FIELDS + INTERACTION_FIELDS:
+        for name in ADDED_FIELDS:
             total[name] += counts.get(name, 0)
     first, returning = DAILY_OF_KIND[kind]
     for flags in daily:

@@ -150,6 +150,26 @@ def returning_rate(returning: int, customers: int) -> Estimate:
     return Estimate(100 * returning / customers, 100 * low, 100 * high, customers)
 
 
+def response_rate(answered: int, invitations: int) -> Estimate:
+    """Personal invitations answered, in %, with a Wilson interval."""
+    if invitations == 0:
+        return Estimate(None, None, None, 0, too_few=True)
+    low, high = wilson(answered, invitations)
+    return Estimate(100 * answered / invitations, 100 * low, 100 * high, invitations)
+
+
+# 80% power: a true change of the detectable size is seen four times out of five.
+Z_POWER80 = 0.8416212335729143
+
+
+def answers_needed(sigma: float, change: float) -> int | None:
+    """Answers per period to tell a change of ``change`` points from noise at 95% confidence
+    with 80% power (DESIGN.md's detectable change): 2·((1.96 + 0.84)·σ/Δ)²."""
+    if change <= 0 or sigma <= 0:
+        return None
+    return math.ceil(2 * ((Z95 + Z_POWER80) * sigma / change) ** 2)
+
+
 def rate_change(events_before: int, n_before: int, events_after: int, n_after: int):
     """The difference of two proportions in percentage points, with Newcombe's hybrid score
     interval (1998, method 10), built from the Wilson intervals of each."""

@@ -28,6 +28,8 @@ class Rollup(models.Model):
     errors = models.PositiveIntegerField(default=0)
     customers = models.PositiveIntegerField(default=0)  # distinct, with an interaction
     returning_customers = models.PositiveIntegerField(default=0)
+    invitations = models.PositiveIntegerField(default=0)  # links made, e-mails sent
+    answered = models.PositiveIntegerField(default=0)  # of those, answered
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

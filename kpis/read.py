@@ -30,6 +30,8 @@ class Counts:
     errors: int = 0
     customers: int = 0  # distinct, with an interaction
     returning_customers: int = 0
+    invitations: int = 0  # personal invitations made (links) or sent (e-mails)
+    answered: int = 0  # of those, answered
 
     @classmethod
     def of(cls, row) -> "Counts":
@@ -210,6 +212,7 @@ def entries(organisation, kind, rows, starts, *, history_start=None) -> list[dic
                 "returning_rate_change": None
                 if previous is None
                 else change_json(change_between(Metric.RETURNING_RATE, previous, row)),
+                "response_rate": figure_json(metrics.response_rate(row.answered, row.invitations)),
             }
         )
         previous = row

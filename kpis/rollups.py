@@ -88,9 +88,10 @@ def _rebuild(organisation) -> list:
     marks = list(DirtyMark.objects.filter(organisation=organisation).values_list("pk", "token"))
     responses, themes = counting.count_responses(organisation)
     interactions = counting.count_interactions(organisation)
+    invitations = counting.count_invitations(organisation)
     team_flags, whole_flags = counting.flag_customers(organisation)
     counts = defaultdict(dict)
-    for source in (responses, interactions):
+    for source in (responses, interactions, invitations):
         for key, row in source.items():
             counts[key] |= row
     dailies = team_flags | {(None, day): row for day, row in whole_flags.items()}
@@ -165,6 +166,7 @@ def _update(organisation, response_days, interaction_days) -> None:
     flag_team_days = interaction_days | team_next
     flag_days = {day for _team, day in flag_team_days} | whole_next
     responses, themes = counting.count_responses(organisation, response_days)
+    invitations = counting.count_invitations(organisation, response_days)
     interactions = counting.count_interactions(organisation, interaction_days)
     team_flags, whole_flags = counting.flag_customers(organisation, flag_days)
     # 2. The customers of those days: the teams' that may have changed, and the organisation's.
@@ -176,6 +178,7 @@ def _update(organisation, response_days, interaction_days) -> None:
     counts = _stored_day_counts(organisation, None, team_days=team_days)
     for key in response_days:
         counts[key] |= responses.get(key, dict.fromkeys(counting.RESPONSE_FIELDS, 0))
+        counts[key] |= invitations.get(key, dict.fromkeys(counting.INVITATION_FIELDS, 0))
     for key in interaction_days:
         counts[key] |= interactions.get(key, dict.fromkeys(counting.INTERACTION_FIELDS, 0))
     teams = {team for team, _day in team_days}
@@ -304,6 +307,9 @@ def recompute(organisation, team_id, kind, start) -> None:
         else:
             responses, themes = counting.count_responses(organisation, {key})
             interactions = counting.count_interactions(organisation, {key})
-            counts = {key: responses.get(key, {}) | interactions.get(key, {})}
+            invitations = counting.count_invitations(organisation, {key})
+            counts = {
+                key: responses.get(key, {}) | interactions.get(key, {}) | invitations.get(key, {})
+            }
             store.replace_themes(organisation, {(team_id, clock.DAY, start): themes.get(key, {})})
         store.replace(Rollup, organisation, _as_day_keys(_day_rows(counts, dailies, {key})))

@@ -50,7 +50,15 @@ class OrganisationSettingsForm(forms.ModelForm):
             "min_comment_group_size",
             "contact_retention_days",
             "idea_voting",
+            "invitation_throttle_days",
+            "invitation_reminder_days",
+            "quiet_from",
+            "quiet_until",
         ]
+        widgets = {
+            "quiet_from": forms.TimeInput(attrs={"type": "time"}),
+            "quiet_until": forms.TimeInput(attrs={"type": "time"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,12 +68,23 @@ class OrganisationSettingsForm(forms.ModelForm):
         self.fields["min_group_size"].min_value = 3
         self.fields["min_comment_group_size"].min_value = 3
         self.fields["min_comment_group_size"].required = False  # left empty: unchanged
+        self.fields["invitation_throttle_days"].min_value = 1
+        for name in ("invitation_throttle_days", "invitation_reminder_days"):
+            self.fields[name].required = False  # left empty: unchanged
         self.fields["contact_retention_days"].min_value = 1
         self.fields["contact_retention_days"].max_value = 730
         self.fields["idea_voting"].required = False  # left out: unchanged
 
     def clean_idea_voting(self):
         return self.cleaned_data["idea_voting"] or self.instance.idea_voting
+
+    def clean_invitation_throttle_days(self):
+        value = self.cleaned_data["invitation_throttle_days"]
+        return self.instance.invitation_throttle_days if value is None else value
+
+    def clean_invitation_reminder_days(self):
+        value = self.cleaned_data["invitation_reminder_days"]
+        return self.instance.invitation_reminder_days if value is None else value
 
     def clean_min_comment_group_size(self):
         value = self.cleaned_data["min_comment_group_size"]
@@ -74,6 +93,8 @@ class OrganisationSettingsForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         group, comments = cleaned.get("min_group_size"), cleaned.get("min_comment_group_size")
+        if (cleaned.get("quiet_from") is None) != (cleaned.get("quiet_until") is None):
+            self.add_error("quiet_until", _("Give both times of the quiet window, or neither."))
         if group and comments and comments < group:
             self.add_error(
                 "min_comment_group_size",

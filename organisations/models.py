@@ -64,6 +64,26 @@ class Organisation(models.Model):
         default="team",
         help_text=_("Everybody reads and discusses every idea; this decides who may vote."),
     )
+    invitation_throttle_days = models.PositiveSmallIntegerField(
+        _("invite a customer at most once per (days)"),
+        default=90,
+        help_text=_(
+            "Across the whole organisation: a customer invited gets no other survey "
+            "invitation for this many days."
+        ),
+    )
+    invitation_reminder_days = models.PositiveSmallIntegerField(
+        _("reminder after (days)"),
+        default=3,
+        help_text=_("One reminder by e-mail when an invitation is not answered; 0: none."),
+    )
+    quiet_from = models.TimeField(
+        _("send no invitations from"),
+        null=True,
+        blank=True,
+        help_text=_("The organisation's local time; empty: e-mails go out at any hour."),
+    )
+    quiet_until = models.TimeField(_("until"), null=True, blank=True)
     # Set while the figures are recomputed on a new time zone (see ClockChange), so every page
     # can say so without asking.
     recomputing_since = models.DateTimeField(null=True, blank=True, editable=False)
@@ -90,6 +110,15 @@ class Organisation(models.Model):
                 if not field.primary_key and field.name != "recomputing_since"
             ]
         super().save(*args, **kwargs)
+
+    def in_quiet_window(self, moment) -> bool:
+        """Whether invitation e-mails wait at ``moment`` (the window may span midnight)."""
+        if self.quiet_from is None or self.quiet_until is None:
+            return False
+        local = timezone.localtime(moment, zoneinfo.ZoneInfo(self.time_zone)).time()
+        if self.quiet_from <= self.quiet_until:
+            return self.quiet_from <= local < self.quiet_until
+        return local >= self.quiet_from or local < self.quiet_until
 
 
 class Department(models.Model):

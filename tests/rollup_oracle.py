@@ -5,7 +5,7 @@ reads moments, not the stored local days, so it checks those too."""
 import zoneinfo
 from collections import defaultdict
 
-from feedback.models import Interaction, Response
+from feedback.models import Interaction, Invitation, Response
 from organisations import clock
 
 COUNT_FIELDS = [
@@ -18,6 +18,8 @@ COUNT_FIELDS = [
     "errors",
     "customers",
     "returning_customers",
+    "invitations",
+    "answered",
 ]
 
 
@@ -50,6 +52,13 @@ def rollups(organisation):
                 row = result[(scope, kind, start)]
                 row["interactions"] += 1
                 row["errors"] += interaction.is_error
+    for invitation in Invitation.objects.filter(organisation=organisation, local_day__isnull=False):
+        day = invitation.counted_at.astimezone(zone).date()
+        for scope in (invitation.team_id, None):
+            for kind in clock.KINDS:
+                row = result[(scope, kind, clock.period_start(day, kind))]
+                row["invitations"] += 1
+                row["answered"] += invitation.answered_at is not None
     for (scope, kind, start), row in result.items():
         since, until = clock.bounds(start, kind, zone)
         in_scope = [i for i in interactions if scope in (None, i.team_id) and i.customer_hash]

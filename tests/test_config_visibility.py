@@ -12,7 +12,7 @@ from alignment import surveys
 from alignment.models import Value
 from dashboards import replies
 from dashboards.digest import digest_opt_out_token
-from feedback.models import ImportJob, Response, Source, SurveyLink, Theme
+from feedback.models import ImportJob, Invitation, Response, Source, SurveyLink, Theme
 from ideas.models import Idea
 from organisations import roles
 from organisations.models import IntegrationToken
@@ -126,6 +126,11 @@ EXPECTED |= {
     "organisations:organisation_settings": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "feedback:survey": ("get", lambda o: [o.link.token], PUBLIC),
     "feedback:survey_thanks": ("get", lambda o: [o.link.token], PUBLIC),
+    # A personal invitation's form and its "don't ask me again": the customer's, no login.
+    "feedback:invitation": ("get", lambda o: [o.invitation.token], PUBLIC),
+    "feedback:invitation_stop": ("get", lambda o: [o.invitation.token], PUBLIC),
+    # A team's invitations and sampling: its lead and management.
+    "dashboards:team_invitations": ("get", lambda o: [o.team_a.slug], only(TEAM_MANAGERS, 404)),
     # A team's links: its lead and management; HR and members see the team but may not manage.
     "feedback:survey_links": ("get", lambda o: [o.team_a.slug], only(TEAM_MANAGERS, 404)),
     "feedback:survey_link_create": (
@@ -384,6 +389,13 @@ def test_url_answers_each_role_as_designed(client, org, url_name, role):
         source=Source.FORM,
     )
     org.digest_token = digest_opt_out_token(org.employee)
+    org.invitation = Invitation.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        customer_hash="a" * 64,
+        status=Invitation.Status.LINK,
+        expires_at=timezone.now() + timezone.timedelta(days=30),
+    )
     add_programme(org)
     org.value = Value.objects.create(organisation=org.organisation, name="Openness")
     org.survey = surveys.open_survey(

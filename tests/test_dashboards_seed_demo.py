@@ -7,8 +7,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from dashboards.demo_invitations import seed_invitations
 from dashboards.management.commands import seed_demo
-from feedback.models import Interaction, Response, SurveyLink, Theme
+from feedback.models import Interaction, Invitation, Response, Sampling, SurveyLink, Theme
+from kpis import read
+from kpis.tasks import recompute_rollups
 from levels.models import PlanItem
 from organisations.models import Department, Membership, Organisation, Team, User
 from programmes.models import NeedStatement, Programme, Target, Update
@@ -58,7 +61,9 @@ def test_seed_demo_gives_a_year_of_feedback_links_and_themes(db, settings):
     settings.DEBUG = True
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    assert Response.objects.count() == 400 and Interaction.objects.count() == 900
+    # Besides the answers to personal invitations (seed_invitations):
+    assert Response.objects.filter(invitation__isnull=True).count() == 400
+    assert Interaction.objects.count() == 900
     assert SurveyLink.objects.count() == Team.objects.count()
     assert f"/s/{SurveyLink.objects.first().token}/" in out.getvalue()
     assert Theme.objects.count() >= 5
@@ -148,3 +153,20 @@ def test_the_demo_programme_pages_show_the_plan_and_targets_with_figures(db, set
     targets = client.get(reverse("programmes:targets")).content.decode()
     assert "Klantenservice Noord" in targets and "Baseline (" in targets
     assert "De foutmeldingen dalen" in client.get(reverse("home")).content.decode()
+
+
+def test_the_demo_invites_after_contacts_with_response_rates_and_a_sized_team(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    organisation = Organisation.objects.get(slug="demo")
+    invited = Invitation.objects.filter(organisation=organisation)
+    assert invited.count() > 20 and invited.filter(answered_at__isnull=False).exists()
+    sized = Sampling.objects.get(team__slug="klantenservice-noord")
+    assert sized.mode == "sized" and sized.sizing["needs"][0]["answers_per_period"] > 1000
+    recompute_rollups(organisation.pk)  # what the commit announces, done here
+    quarter = read.series(organisation, kind="quarter", last=2)
+    assert sum(entry["invitations"] for entry in quarter) == invited.count()
+    assert any(entry["response_rate"]["value"] for entry in quarter)
+    made = invited.count()
+    assert seed_invitations(organisation) == 0  # idempotent
+    assert invited.count() == made

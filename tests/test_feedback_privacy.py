@@ -88,7 +88,7 @@ def test_markers_are_stored_neutral_and_shown_in_the_readers_language():
 
 
 def test_the_migration_rewrites_the_english_markers_stored_before(org):
-    migration = import_module("feedback.migrations.0002_neutral_redaction_marks")
+    migration = import_module("feedback.migrations.0003_neutral_redaction_marks")
     response = Response.objects.create(
         organisation=org.organisation,
         team=org.team_a,

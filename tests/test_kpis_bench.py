@@ -22,6 +22,13 @@ KEYS = {
         "incremental_seconds_after_one_response",
         "incremental_seconds_after_one_interaction",
     },
+    "invitations": {
+        "contacts",
+        "invitation_requests_per_second",
+        "interactions_per_second",
+        "emails",
+        "emails_per_second",
+    },
 }
 
 
@@ -30,7 +37,9 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     if connection.vendor != "postgresql":
         pytest.skip("bench measures against bare COPY and SQL: PostgreSQL only (CI has it)")
     out = StringIO()
-    call_command("bench", responses=300, interactions=500, json=True, stdout=out)
+    call_command(
+        "bench", responses=300, interactions=500, contacts=300, emails=20, json=True, stdout=out
+    )
     results = json.loads(out.getvalue())
     for part, keys in KEYS.items():
         assert keys <= set(results[part]), part
@@ -38,6 +47,9 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     # the one response and the one interaction added to time the incremental update
     assert (results["rollups"]["responses"], results["rollups"]["interactions"]) == (301, 501)
     assert results["rollups"]["rebuild_seconds"] > 0
+    invited = results["invitations"]
+    assert invited["invitations_made"] > 0
+    assert invited["emails"] == invited["emails_received"] == 20
     for model in (Response, Interaction, Rollup, DailyCustomers):
         assert not model.objects.exists(), model
 

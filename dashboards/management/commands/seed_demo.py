@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alignment.demo import seed_alignment
+from dashboards.demo_invitations import seed_invitations
 from dashboards.models import CommentMark, MarkKind, Reply
 from feedback.models import Response, SurveyLink, Theme
 from ideas.demo import seed_ideas
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             seed_plan(seed_programme(organisation))
             seed_alignment(organisation)
             seed_ideas(organisation)
+            seed_invitations(organisation)
         self.report(organisation)
 
     def report(self, organisation):

@@ -1,9 +1,11 @@
-"""``manage.py bench [--responses N] [--json]``: the benchmark suite (DESIGN.md, Performance)."""
+"""``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
+(DESIGN.md, Performance)."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kpis.bench_invitations import bench_invitations
 from kpis.benchmarks import bench_ingest, bench_rollups
 
 
@@ -15,6 +17,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interactions", type=int, help="For the rollup benchmark (default: 2 per response)."
         )
+        parser.add_argument(
+            "--contacts",
+            type=int,
+            default=2000,
+            help="Invitations asked after this many new contacts (the README's: 100,000).",
+        )
+        parser.add_argument(
+            "--emails",
+            type=int,
+            default=200,
+            help="Invitation e-mails sent to a local SMTP server (the README's: 10,000).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
@@ -22,6 +36,7 @@ class Command(BaseCommand):
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
             results["rollups"] = bench_rollups(interactions)
+            results["invitations"] = bench_invitations(options["contacts"], options["emails"])
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         if options["json"]:
@@ -45,6 +60,17 @@ class Command(BaseCommand):
             f"Rollups up to date after one new response: "
             f"{built['incremental_seconds_after_one_response']} s, "
             f"after one new interaction: {built['incremental_seconds_after_one_interaction']} s"
+        )
+        invited = results["invitations"]
+        self.stdout.write(
+            f"Interactions stored: {invited['contacts']:,} in "
+            f"{invited['interaction_ingest_seconds']} s "
+            f"({invited['interactions_per_second']:,}/s)\n"
+            f"Invitations asked after them, 1,000 a call: {invited['invitation_seconds']} s "
+            f"({invited['invitation_requests_per_second']:,}/s, "
+            f"{invited['invitations_made']:,} made, the rest throttled)\n"
+            f"Invitation e-mails to a local SMTP server: {invited['emails']:,} in "
+            f"{invited.get('email_seconds', '-')} s ({invited.get('emails_per_second', '-')}/s)"
         )
 
 

@@ -27,6 +27,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("feedback", "0001_initial")]
+    dependencies = [("feedback", "0002_invitations")]
 
     operations = [migrations.RunPython(forwards, backwards)]
