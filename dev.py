@@ -2,6 +2,7 @@
 """Set up and run Koning Klant on this machine with nothing but Python (3.11, 3.12 or 3.13).
 
     python3 dev.py demo    # the app with demo data at http://127.0.0.1:8000 (SQLite, no Redis)
+    python3 dev.py demo 0.0.0.0:8080    # the same at another address (or just a port: 8080)
     python3 dev.py test    # the test suite (set DATABASE_URL / REDIS_URL to test against them)
 
 Both create a virtual environment in .venv and install the pinned dependencies when
@@ -64,9 +65,13 @@ def demo(args):
         # With DEBUG off the settings refuse to start on a missing or weak key.
         env["SECRET_KEY"] = demo_secret_key()
     run(PYTHON, "manage.py", "migrate", "--noinput", env=env)
-    run(PYTHON, "manage.py", "seed_demo", env=env)
-    print("\nKoning Klant runs at http://127.0.0.1:8000 — stop it with Ctrl+C.\n", flush=True)
     address = args[0] if args else "127.0.0.1:8000"
+    if address.isdigit():  # runserver takes a bare port too
+        address = f"127.0.0.1:{address}"
+    # Links in e-mails and the survey addresses seed_demo prints point at this server.
+    env.setdefault("SITE_URL", f"http://{address}")
+    run(PYTHON, "manage.py", "seed_demo", env=env)
+    print(f"\nKoning Klant runs at http://{address} — stop it with Ctrl+C.\n", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         run(PYTHON, "manage.py", "runserver", address, *args[1:], env=env)
 

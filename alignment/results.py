@@ -19,7 +19,7 @@ from alignment.models import (
     ValueAnswer,
 )
 from alignment.suppression import GROUP_SIZE_FLOOR, Group, group_tree, settle
-from feedback.privacy import redact
+from feedback.privacy import NAME_MARK, redact
 from organisations import roles
 from organisations.models import User
 
@@ -215,8 +215,6 @@ def score_class(mean: float) -> str:
         return "score-low"
     return "score-mid" if mean < 3.5 else "score-high"
 
-
-NAME_MARK = "[name]"
 
 SHORTEST_NAME = 3  # shorter "names" (initials, "de") would blank out ordinary words
 

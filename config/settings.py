@@ -23,6 +23,8 @@ from config.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", True)
+# With DEBUG on, show Django's technical 404/500 pages instead of the site's own (developers).
+DEBUG_TECHNICAL_PAGES = env_bool("DEBUG_TECHNICAL_PAGES", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "organisations.middleware.HtmxVaryMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # With DEBUG on, the site's own 404 and 500 pages instead of Django's technical ones.
+    "config.error_pages.ErrorPagesInDebugMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into a response.
     "axes.middleware.AxesMiddleware",
 ]

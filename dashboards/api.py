@@ -107,8 +107,15 @@ class TargetOut(Schema):
     current: TargetFigureOut
     change: ChangeOut | None = Field(description="Since the baseline, with its 95% interval.")
     progress: float | None = Field(description="0 at the baseline, 1 at the goal.")
-    expected_progress: float = Field(description="The share of the time that has passed.")
-    status: str = Field(description="on_track, at_risk, achieved, missed or no_data")
+    expected_progress: float = Field(
+        description="The share of the time from the day the target was set to its due date."
+    )
+    status: str = Field(
+        description=(
+            "on_track, at_risk, achieved (reached and the change is real), looks_achieved "
+            "(reached, but the change is within the noise), missed or no_data"
+        )
+    )
 
 
 class KpisOut(Schema):

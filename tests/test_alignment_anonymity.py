@@ -183,7 +183,7 @@ def test_comments_only_for_groups_reaching_the_comment_minimum_and_never_a_small
     whole = page(client, survey, group="organisation").context["comments"]
     assert len(whole) == 10 and "Only Alpha says this" in whole
     redacted = next(text for text in whole if text.startswith("Ask"))
-    assert redacted == "Ask [name], mail [e-mail] or call [phone]"
+    assert redacted == "Ask ⟦name⟧, mail ⟦email⟧ or call ⟦phone⟧"
     assert "Wilhelmina" not in AlignmentComment.objects.get(text__startswith="Ask").text
 
 

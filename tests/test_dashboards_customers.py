@@ -12,8 +12,8 @@ from django.utils import timezone
 from dashboards.models import CommentMark, Praise, Reply
 from feedback.models import ImportJob, Interaction, Invitation, InvitedCustomer, OptOut, Response
 from feedback.privacy import customer_hasher
-from followups.models import FollowUp
 from feedback.signals import customer_erased
+from followups.models import FollowUp
 from ideas.models import Idea
 from kpis import rollups
 from organisations.models import AuditEntry
