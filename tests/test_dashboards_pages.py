@@ -766,6 +766,8 @@ def test_the_digest_opt_out_link_expires_and_never_shows_the_address(client, org
     client.post(url, {"subscribe": "0"})
     org.employee.refresh_from_db()
     assert org.employee.weekly_digest is True
+
+
 @pytest.mark.django_db(transaction=True)
 def test_charts_mark_too_few_and_the_running_period_and_wait_for_returning_history(client, org):
     add_responses(org, org.team_a, [10] * 6 + [3] * 4)  # ten scores this month: too few
