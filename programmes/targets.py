@@ -260,7 +260,8 @@ def status_of(
     since the baseline is real (its 95% interval excludes zero, in the goal's direction);
     reached but not real: looks achieved, still within the noise. A change target ("NPS +8")
     is reached when the change itself is, and judged by the change's interval, never by the
-    current figure's alone. No "at risk" in the period the target was set in."""
+    current figure's alone. In the period the target was set in, "at risk" only for a real move
+away from the goal, never for being behind schedule."""
     upwards = goal > baseline
     if target.goal_kind == GoalKind.CHANGE and change is not None and change.delta is not None:
         reached = (
@@ -277,7 +278,15 @@ def status_of(
         return ACHIEVED if real else LOOKS_ACHIEVED
     if overdue:
         return MISSED
-    if progress >= expected or first_period:
+    if first_period:
+        # Too early to be behind schedule; but a real move away from the goal is news now.
+        away = (
+            change is not None
+            and change.low is not None
+            and (change.high < 0 if upwards else change.low > 0)
+        )
+        return AT_RISK if away else ON_TRACK
+    if progress >= expected:
         return ON_TRACK
     return AT_RISK
 

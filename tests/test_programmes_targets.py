@@ -161,6 +161,16 @@ def test_a_target_is_not_at_risk_in_the_period_it_was_set_in(org):
     assert later.status == targets.AT_RISK
 
 
+def test_a_real_move_away_from_the_goal_is_at_risk_even_in_the_first_period(org):
+    # Set on 10 November; November's NPS fell from +20 to -40 on thousands of answers: not noise.
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=2000, passives=2000, detractors=1000)
+    rollup(org, dt.date(2026, 11, 1), org.team_a, promoters=1000, passives=1000, detractors=3000)
+    target(org, org.team_a, set_on=dt.date(2026, 11, 10))
+    result = only(org, org.team_a)
+    assert result.change.high < 0
+    assert result.status == targets.AT_RISK
+
+
 def test_an_error_rate_going_down_is_progress_and_on_track(org):
     rollup(org, dt.date(2026, 8, 1), interactions=1000, errors=100)
     rollup(org, dt.date(2026, 11, 1), interactions=1000, errors=60)
