@@ -257,11 +257,11 @@ def status_of(
     target, *, baseline, current, goal, change, progress, expected, first_period, overdue
 ) -> str:
     """DESIGN.md's one rule for labels. Achieved: the figure has reached the goal and the change
-    since the baseline is real (its 95% interval excludes zero, in the goal's direction);
-    reached but not real: looks achieved, still within the noise. A change target ("NPS +8")
-    is reached when the change itself is, and judged by the change's interval, never by the
-    current figure's alone. In the period the target was set in, "at risk" only for a real move
-away from the goal, never for being behind schedule."""
+        since the baseline is real (its 95% interval excludes zero, in the goal's direction);
+        reached but not real: looks achieved, still within the noise. A change target ("NPS +8")
+        is reached when the change itself is, and judged by the change's interval, never by the
+        current figure's alone. In the period the target was set in, "at risk" only for a real move
+    away from the goal, never for being behind schedule."""
     upwards = goal > baseline
     if target.goal_kind == GoalKind.CHANGE and change is not None and change.delta is not None:
         reached = (
