@@ -12,7 +12,7 @@ import random
 import zoneinfo
 
 from feedback import ingest
-from feedback.models import Source
+from feedback.models import Source, Theme
 from feedback.rows import RowValidator
 from feedback.themes import ThemeMatcher
 
@@ -23,6 +23,16 @@ DEMO_THEMES = {
     "Bezorging": "bezorg, pakket, levering, delivery, parcel",
     "Prijs": "prijs, duur, kosten, price, expensive",
 }
+
+
+def add_demo_themes(organisation) -> None:
+    """The demo's themes (DEMO_THEMES), for the demo and for the benchmark's organisation, so
+    the comments it generates get tagged the way the demo's are."""
+    for name, keywords in DEMO_THEMES.items():
+        Theme.objects.get_or_create(
+            organisation=organisation, name=name, defaults={"keywords": keywords}
+        )
+
 
 COMMENTS = {
     "promoter": [

@@ -8,10 +8,10 @@ from django.utils import timezone
 from alignment.demo import seed_alignment
 from dashboards.demo_invitations import seed_invitations
 from dashboards.models import CommentMark, MarkKind, Reply
-from feedback.models import Response, SurveyLink, Theme
+from feedback.models import Response, SurveyLink
 from followups.demo import seed_followups
 from ideas.demo import seed_ideas
-from kpis.synthetic import DEMO_THEMES, generate_rows, store_generated
+from kpis.synthetic import add_demo_themes, generate_rows, store_generated
 from levels.demo import seed_plan
 from organisations.models import Department, Membership, Organisation, Role, Team, User
 from programmes.demo import seed_programme
@@ -117,10 +117,7 @@ DEMO_INTERACTIONS = 20000
 
 def seed_feedback(organisation) -> None:
     """Themes, a survey link per team and twelve months of responses and interactions."""
-    for name, keywords in DEMO_THEMES.items():
-        Theme.objects.get_or_create(
-            organisation=organisation, name=name, defaults={"keywords": keywords}
-        )
+    add_demo_themes(organisation)
     for team in organisation.teams.all():
         SurveyLink.objects.get_or_create(organisation=organisation, team=team, name=DEMO_LINK_NAME)
     responses, interactions = generate_rows(
