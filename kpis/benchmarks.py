@@ -6,7 +6,8 @@ own (slug ``bench``) and removes its rows afterwards.
 
 import csv
 import io
-import tempfile
+import math
+import statistics
 import time
 from contextlib import contextmanager
 
@@ -15,10 +16,11 @@ from django.db import connection, transaction
 from openpyxl import Workbook
 
 from feedback.imports import import_file
-from feedback.models import Interaction, Response
+from feedback.models import Interaction, Response, Theme
 from kpis import rollups
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from kpis.synthetic import (
+    add_demo_themes,
     chunks,
     generate_interactions,
     generate_responses,
@@ -38,6 +40,8 @@ def bench_organisation():
     )
     for slug in TEAMS:
         Team.objects.get_or_create(organisation=organisation, slug=slug, defaults={"name": slug})
+    # Comments tagged as the demo's are: theme tagging and theme links are part of ingest.
+    add_demo_themes(organisation)
     return organisation
 
 
@@ -83,15 +87,90 @@ def as_csv(rows, columns) -> bytes:
     return buffer.getvalue().encode()
 
 
-INGEST_CHUNK = 100_000  # rows per imported file: a big import, in bounded memory
+INGEST_CHUNK = 100_000  # rows per imported file at most: a big import, in bounded memory
+INGEST_PAIRS = 3  # at least this many chunks, each timed twice: ingest and its COPY baseline
+
+# The baseline's tables: the real ones' columns, defaults, indexes and constraints (LIKE ...
+# INCLUDING ALL), plus the foreign keys, which LIKE does not copy and whose checks are part of
+# what any insert costs.
+COPY_TABLES = {
+    "bench_copy": (
+        Response._meta.db_table,
+        [
+            ("organisation_id", "organisations_organisation"),
+            ("team_id", "organisations_team"),
+            ("survey_link_id", "feedback_surveylink"),
+        ],
+    ),
+    "bench_copy_themes": (
+        Response.themes.through._meta.db_table,
+        [("response_id", "bench_copy"), ("theme_id", Theme._meta.db_table)],
+    ),
+}
+
+
+def _create_copy_tables(cursor):
+    for name, (table, foreign_keys) in COPY_TABLES.items():
+        cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING ALL)")
+        for column, target in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
+                "DEFERRABLE INITIALLY DEFERRED"
+            )
+
+
+def _stored_since(cursor, organisation, last_id) -> dict:
+    """What ingest stored after response ``last_id``: the rows and their theme links, in
+    COPY's own format (untimed: the baseline's input, ready in memory)."""
+    table = Response._meta.db_table
+    links = Response.themes.through._meta.db_table
+    where = f"organisation_id = {organisation.pk:d} AND id > {last_id:d}"  # integers
+    queries = {
+        "bench_copy": f"COPY (SELECT * FROM {table} WHERE {where} ORDER BY id) TO STDOUT",  # noqa: S608 - our tables
+        "bench_copy_themes": (
+            f"COPY (SELECT * FROM {links} WHERE response_id IN "  # noqa: S608 - our tables
+            f"(SELECT id FROM {table} WHERE {where})) TO STDOUT"
+        ),
+    }
+    stored = {}
+    for name, query in queries.items():
+        buffer = io.BytesIO()
+        with cursor.copy(query) as copy:
+            for block in copy:
+                buffer.write(block)
+        stored[name] = buffer.getvalue()
+    return stored
+
+
+def _copy_baseline(cursor, stored) -> float:
+    """The bare COPY of a chunk's rows and theme links, committed, as ingest commits."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        for name, data in stored.items():
+            with cursor.copy(f"COPY {name} FROM STDIN") as copy:
+                copy.write(data)
+    return time.perf_counter() - started
+
+
+def _last_response_id(cursor, organisation) -> int:
+    cursor.execute(
+        f"SELECT coalesce(max(id), 0) FROM {Response._meta.db_table} "  # noqa: S608 - our table
+        "WHERE organisation_id = %s",
+        [organisation.pk],
+    )
+    return cursor.fetchone()[0]
 
 
 def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
-    """Import ``responses`` rows from CSV files (parse, validate, hash, redact, tag, COPY)
-    beside a bare COPY of the very rows it stored, into a table shaped like the real one.
+    """Import ``responses`` rows from CSV files (parse, validate, hash, redact, tag with the
+    demo's themes, COPY) beside a bare COPY of the very rows and theme links it stored, into
+    tables shaped like the real ones.
 
-    Rows are generated and imported a file of INGEST_CHUNK rows at a time, so ten million
-    fit in memory; only the imports are timed, not making the files."""
+    Chunk by chunk (at least INGEST_PAIRS of them, at most INGEST_CHUNK rows each): the file
+    is generated untimed, imported (timed), then what the import stored is read back untimed
+    and copied into the baseline's tables (timed), right after, on the same rows. Each chunk
+    gives a ratio; the median and spread of those ratios are the figure, as a machine shared
+    with other work slows one side or the other at random."""
     if connection.vendor != "postgresql":
         raise RuntimeError("the benchmarks need PostgreSQL (set DATABASE_URL)")
     organisation = bench_organisation()
@@ -99,57 +178,51 @@ def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
     rows = generate_responses(
         organisation, responses=responses, interactions=0, days=365, seed=seed
     )
-    ingest_seconds = 0.0
-    with tasks_sent_not_run():  # ingest only: aggregation is a worker's job, measured apart
-        for chunk in chunks(rows, INGEST_CHUNK):
-            data = as_csv(chunk, list(chunk[0]))
-            started = time.perf_counter()
-            outcome = import_file(organisation, "responses", data, "bench.csv")
-            ingest_seconds += time.perf_counter() - started
-            if not outcome.ok:
-                raise RuntimeError(f"the benchmark import failed: {outcome.errors[:3]}")
-
-    table = Response._meta.db_table
-    # The stored rows go through a file rather than memory: ten million would not fit.
-    with tempfile.TemporaryFile() as stored, connection.cursor() as cursor:
-        query = (
-            f"COPY (SELECT * FROM {table} WHERE organisation_id = {organisation.pk:d}) TO STDOUT"  # noqa: S608 - our table, an integer
-        )
-        with cursor.copy(query) as copy:
-            for block in copy:
-                stored.write(block)
-        # The same table: columns, defaults, indexes, constraints and foreign keys (LIKE does
-        # not copy foreign keys, and their checks are part of what any insert costs).
-        cursor.execute(f"CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)")
-        for column, target in [
-            ("organisation_id", "organisations_organisation"),
-            ("team_id", "organisations_team"),
-            ("survey_link_id", "feedback_surveylink"),
-        ]:
-            cursor.execute(
-                f"ALTER TABLE bench_copy ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
-                "DEFERRABLE INITIALLY DEFERRED"
-            )
+    size = max(1, min(INGEST_CHUNK, math.ceil(responses / INGEST_PAIRS)))
+    pairs = []
+    with connection.cursor() as cursor:
+        _create_copy_tables(cursor)
         try:
-            stored.seek(0)
-            started = time.perf_counter()
-            with transaction.atomic(), cursor.copy("COPY bench_copy FROM STDIN") as copy:
-                # the commit is counted, as in ingest
-                while block := stored.read(1 << 20):
-                    copy.write(block)
-            copy_seconds = time.perf_counter() - started
+            # ingest only: aggregation is a worker's job, measured apart
+            with tasks_sent_not_run():
+                for chunk in chunks(rows, size):
+                    data = as_csv(chunk, list(chunk[0]))
+                    last_id = _last_response_id(cursor, organisation)
+                    started = time.perf_counter()
+                    outcome = import_file(organisation, "responses", data, "bench.csv")
+                    ingest_seconds = time.perf_counter() - started
+                    if not outcome.ok:
+                        raise RuntimeError(f"the benchmark import failed: {outcome.errors[:3]}")
+                    stored = _stored_since(cursor, organisation, last_id)
+                    copy_seconds = _copy_baseline(cursor, stored)
+                    pairs.append(
+                        {
+                            "rows": len(chunk),
+                            "theme_links": stored["bench_copy_themes"].count(b"\n"),
+                            "ingest_seconds": round(ingest_seconds, 4),
+                            "copy_seconds": round(copy_seconds, 4),
+                            "ratio": round(copy_seconds / ingest_seconds, 3),
+                        }
+                    )
         finally:
-            cursor.execute("DROP TABLE IF EXISTS bench_copy")
+            cursor.execute("DROP TABLE IF EXISTS bench_copy_themes, bench_copy")
             if not keep:
                 clear(organisation)
+    ingest_seconds = sum(pair["ingest_seconds"] for pair in pairs)
+    copy_seconds = sum(pair["copy_seconds"] for pair in pairs)
+    ratios = [pair["ratio"] for pair in pairs]
     return {
         "rows": responses,
+        "theme_links": sum(pair["theme_links"] for pair in pairs),
+        "chunks": len(pairs),
         "ingest_seconds": round(ingest_seconds, 3),
         "ingest_rows_per_second": round(responses / ingest_seconds),
         "copy_seconds": round(copy_seconds, 3),
         "copy_rows_per_second": round(responses / copy_seconds),
-        "speed_ratio_to_copy": round(copy_seconds / ingest_seconds, 3),
-        "target": "speed_ratio_to_copy >= 0.5",
+        "speed_ratio_to_copy": round(statistics.median(ratios), 3),
+        "speed_ratio_spread": [min(ratios), max(ratios)],
+        "pairs": pairs,
+        "target": "speed_ratio_to_copy (median of the chunks) >= 0.8",
     }
 
 

@@ -8,12 +8,22 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from feedback.models import Interaction, Response
+from feedback.models import Interaction, Response, Theme
 from kpis.models import DailyCustomers, Rollup
+from kpis.synthetic import DEMO_THEMES
 from organisations.models import Organisation, User
 
 KEYS = {
-    "ingest": {"rows", "ingest_seconds", "copy_seconds", "speed_ratio_to_copy"},
+    "ingest": {
+        "rows",
+        "theme_links",
+        "chunks",
+        "ingest_seconds",
+        "copy_seconds",
+        "speed_ratio_to_copy",
+        "speed_ratio_spread",
+        "pairs",
+    },
     "rollups": {
         "responses",
         "interactions",
@@ -44,7 +54,22 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     results = json.loads(out.getvalue())
     for part, keys in KEYS.items():
         assert keys <= set(results[part]), part
-    assert results["ingest"]["rows"] == 300
+    ingest = results["ingest"]
+    assert ingest["rows"] == 300
+    # at least three chunks, each imported and then copied bare: a ratio per chunk
+    assert ingest["chunks"] == len(ingest["pairs"]) >= 3
+    assert sum(pair["rows"] for pair in ingest["pairs"]) == 300
+    for pair in ingest["pairs"]:
+        assert pair["ingest_seconds"] > 0 and pair["copy_seconds"] > 0
+        assert pair["ratio"] == pytest.approx(pair["copy_seconds"] / pair["ingest_seconds"], 0.01)
+    low, high = ingest["speed_ratio_spread"]
+    assert low <= ingest["speed_ratio_to_copy"] <= high
+    # the bench organisation has the demo's themes, so comments were tagged and their links
+    # copied by the baseline as well
+    assert ingest["theme_links"] > 0
+    assert set(
+        Theme.objects.filter(organisation__slug="bench").values_list("name", flat=True)
+    ) == set(DEMO_THEMES)
     # the one response and the one interaction added to time the incremental update
     assert (results["rollups"]["responses"], results["rollups"]["interactions"]) == (301, 501)
     assert results["rollups"]["rebuild_seconds"] > 0
@@ -53,6 +78,9 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     assert invited["emails"] == invited["emails_received"] == 20
     for model in (Response, Interaction, Rollup, DailyCustomers):
         assert not model.objects.exists(), model
+    with connection.cursor() as cursor:  # the baseline's tables are gone
+        cursor.execute("SELECT to_regclass('bench_copy'), to_regclass('bench_copy_themes')")
+        assert cursor.fetchone() == (None, None)
 
 
 @pytest.mark.django_db
