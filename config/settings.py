@@ -72,6 +72,8 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 50) * 1024 * 1024
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what every middleware below has finished (static files: WhiteNoise's own).
+    "organisations.middleware.GZipUnlessSecretMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -32,6 +32,7 @@ from feedback.forms import (
 from feedback.models import ImportJob, Invitation, SurveyLink, Theme
 from organisations import roles
 from organisations.enqueue import send
+from organisations.middleware import shows_secret
 
 # --- The customer's survey form (public) --------------------------------------------------------
 
@@ -169,14 +170,16 @@ def invitation_stop(request, token):
 @roles.member_required
 def survey_links(request, slug):
     team = roles.get_managed_team_or_404(request.user, slug)
-    return render(
-        request,
-        "feedback/survey_links.html",
-        {
-            "team": team,
-            "links": SurveyLink.objects.managed_by(request.user).filter(team=team),
-            "form": SurveyLinkForm(),
-        },
+    return shows_secret(
+        render(
+            request,
+            "feedback/survey_links.html",
+            {
+                "team": team,
+                "links": SurveyLink.objects.managed_by(request.user).filter(team=team),
+                "form": SurveyLinkForm(),
+            },
+        )
     )
 
 
@@ -189,7 +192,7 @@ def survey_link_create(request, slug):
     if not form.is_valid():
         links = SurveyLink.objects.managed_by(request.user).filter(team=team)
         context = {"team": team, "links": links, "form": form}
-        return render(request, "feedback/survey_links.html", context, status=400)
+        return shows_secret(render(request, "feedback/survey_links.html", context, status=400))
     link = form.save(commit=False)
     link.team = team
     link.organisation = team.organisation

@@ -1,9 +1,11 @@
 """Dates and times on pages in the organisation's own time zone; headers that keep logged-in
-pages out of caches and the browser's powerful features switched off."""
+pages out of caches and the browser's powerful features switched off; pages gzipped, except
+those that show a secret."""
 
 import zoneinfo
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
@@ -58,3 +60,26 @@ class PrivacyHeadersMiddleware:
         if settings.PERMISSIONS_POLICY:
             response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+def shows_secret(response):
+    """Mark a response that shows a secret other than the CSRF token (a new API token, a
+    webhook's signing secret, survey link addresses): it goes out uncompressed."""
+    response.shows_secret = True
+    return response
+
+
+class GZipUnlessSecretMiddleware(GZipMiddleware):
+    """Pages gzipped when the browser accepts it (48 KB of HTML become about 7), but never a
+    response marked by ``shows_secret``.
+
+    BREACH guesses a secret in a compressed page from its size, over many requests that
+    reflect the attacker's guesses beside it. The CSRF token is safe to compress: Django masks
+    it afresh on every response, so no two pages carry the same bytes to guess at, and
+    Django's GZipMiddleware pads each response with a random number of bytes. Other secrets
+    are not masked, so their pages stay uncompressed (README, Security)."""
+
+    def process_response(self, request, response):
+        if getattr(response, "shows_secret", False):
+            return response
+        return super().process_response(request, response)

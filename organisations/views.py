@@ -22,6 +22,7 @@ from organisations.forms import (
     PasswordResetForm,
     WebhookForm,
 )
+from organisations.middleware import shows_secret
 from organisations.models import (
     AuditEntry,
     ClockChange,
@@ -70,7 +71,7 @@ def token_create(request):
         request, "organisations/token_created.html", {"token": token, "raw_token": raw}
     )
     response["Cache-Control"] = "private, no-store"
-    return response
+    return shows_secret(response)
 
 
 @require_POST
@@ -223,7 +224,7 @@ def webhook_create(request):
     # The secret is shown on this response only: the receiver needs it to check signatures.
     response = render(request, "organisations/webhook_created.html", {"webhook": hook})
     response["Cache-Control"] = "private, no-store"
-    return response
+    return shows_secret(response)
 
 
 @require_safe
