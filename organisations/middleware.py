@@ -70,7 +70,7 @@ def shows_secret(response):
 
 
 class GZipUnlessSecretMiddleware(GZipMiddleware):
-    """Pages gzipped when the browser accepts it (48 KB of HTML become about 7), but never a
+    """Pages gzipped when the browser accepts it (48 KB of HTML measured at 7 gzipped), never a
     response marked by ``shows_secret``.
 
     BREACH guesses a secret in a compressed page from its size, over many requests that
