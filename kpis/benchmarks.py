@@ -110,6 +110,7 @@ COPY_TABLES = {
 
 
 def _create_copy_tables(cursor):
+    _drop_copy_tables(cursor)  # left behind by a run that was killed
     for name, (table, foreign_keys) in COPY_TABLES.items():
         cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING ALL)")
         for column, target in foreign_keys:
@@ -117,6 +118,10 @@ def _create_copy_tables(cursor):
                 f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
                 "DEFERRABLE INITIALLY DEFERRED"
             )
+
+
+def _drop_copy_tables(cursor):
+    cursor.execute(f"DROP TABLE IF EXISTS {', '.join(reversed(COPY_TABLES))}")
 
 
 def _stored_since(cursor, organisation, last_id) -> dict:
@@ -205,7 +210,7 @@ def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
                         }
                     )
         finally:
-            cursor.execute("DROP TABLE IF EXISTS bench_copy_themes, bench_copy")
+            _drop_copy_tables(cursor)
             if not keep:
                 clear(organisation)
     ingest_seconds = sum(pair["ingest_seconds"] for pair in pairs)
