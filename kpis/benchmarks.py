@@ -204,8 +204,8 @@ def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
                         {
                             "rows": len(chunk),
                             "theme_links": stored["bench_copy_themes"].count(b"\n"),
-                            "ingest_seconds": round(ingest_seconds, 4),
-                            "copy_seconds": round(copy_seconds, 4),
+                            "ingest_seconds": round(ingest_seconds, 6),
+                            "copy_seconds": round(copy_seconds, 6),
                             "ratio": round(copy_seconds / ingest_seconds, 3),
                         }
                     )

@@ -61,7 +61,9 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     assert sum(pair["rows"] for pair in ingest["pairs"]) == 300
     for pair in ingest["pairs"]:
         assert pair["ingest_seconds"] > 0 and pair["copy_seconds"] > 0
-        assert pair["ratio"] == pytest.approx(pair["copy_seconds"] / pair["ingest_seconds"], 0.01)
+        assert pair["ratio"] == pytest.approx(
+            pair["copy_seconds"] / pair["ingest_seconds"], rel=0.02, abs=0.001
+        )
     low, high = ingest["speed_ratio_spread"]
     assert low <= ingest["speed_ratio_to_copy"] <= high
     # the bench organisation has the demo's themes, so comments were tagged and their links
