@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -87,6 +89,28 @@ class AlignmentSurveyQuerySet(models.QuerySet):
 
     def open_on(self, day):
         return self.filter(opens_on__lte=day, closes_on__gte=day, closed_at__isnull=True)
+
+    def open_or_closed_since(self, day, since):
+        """Open on ``day``, or closed (early or on its date) on or after ``since``."""
+        closed_since = models.Q(closed_at__isnull=False, closed_at__date__gte=since) | models.Q(
+            closed_at__isnull=True, closes_on__gte=since, closes_on__lt=day
+        )
+        return self.filter(opens_on__lte=day).filter(
+            models.Q(closes_on__gte=day, closed_at__isnull=True) | closed_since
+        )
+
+    def with_participation(self):
+        """Each survey with ``invited`` and ``answered``: the whole survey's participation, as
+        its page shows it to HR and management (never per group), without a query per survey."""
+        people = Participant.objects.filter(survey=models.OuterRef("pk")).order_by()
+
+        def counted(rows):
+            rows = rows.values("survey").annotate(n=models.Count("pk")).values("n")
+            return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
+
+        return self.annotate(
+            invited=counted(people), answered=counted(people.filter(has_answered=True))
+        )
 
     def visible_to(self, user):
         """Every survey of the person's organisation: its results are open to all its people,
