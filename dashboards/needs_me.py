@@ -89,13 +89,16 @@ def surveys_with_response(user, today=None) -> list:
     result = []
     for survey in surveys:
         survey.open_today = survey.is_open(today)
+        survey.closed_on = _closed_on(survey)
         survey.response_percent = (
             round(100 * survey.answered / survey.invited) if survey.invited else None
         )
         result.append(survey)
     # Open ones first (soonest closing first), then the closed ones, last closed first.
     open_ones = [s for s in result if s.open_today]
-    closed = sorted((s for s in result if not s.open_today), key=_closed_on, reverse=True)
+    closed = sorted(
+        (s for s in result if not s.open_today), key=lambda s: s.closed_on, reverse=True
+    )
     return open_ones + closed
 
 

@@ -296,7 +296,7 @@ def test_hr_sees_open_and_recent_surveys_with_their_response_only(
 ):
     import datetime as dt
 
-    from django.utils import timezone
+    from django.utils import formats, timezone
 
     from alignment.models import AlignmentSurvey, Participant
     from tests.alignment_data import open_survey
@@ -314,7 +314,10 @@ def test_hr_sees_open_and_recent_surveys_with_their_response_only(
     surveys = page.split('id="alignment-surveys"', 1)[1].split("</section>", 1)[0]
     assert "3 of 5 people asked have answered (60%)" in surveys
     assert reverse("alignment:survey", args=[current.pk]) in surveys
-    assert "Summer round" in surveys and "closed" in surveys
+    closed_on = formats.date_format(today - dt.timedelta(days=30), "j F")
+    assert (
+        "Summer round" in surveys and f'closed</span> <span class="muted">on {closed_on}' in surveys
+    )
     assert "Last year" not in surveys
     assert surveys.index("Autumn round") < surveys.index("Summer round")  # open ones first
     assert "Alpha" not in surveys  # the whole survey's response, never a team's
