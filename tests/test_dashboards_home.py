@@ -1,9 +1,23 @@
 """Each role lands on its own home page, and the shell shows the right navigation."""
 
-import pytest
-from django.urls import reverse
+import datetime as dt
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from alignment.models import AlignmentSurvey, Participant
 from dashboards import needs_me
+from dashboards.models import CommentMark, MarkKind
+from feedback.ingest import store_responses
+from feedback.models import Response
+from ideas.models import Idea
+from kpis.models import Rollup
+from organisations import clock
+from programmes.models import GoalKind, Target
+from tests.alignment_data import open_survey
 from tests.factories import TeamFactory, UserFactory
 from tests.test_dashboards_pages import TEAM_PAGE_QUERIES
 
@@ -105,9 +119,6 @@ def test_management_sets_the_retention_of_contact_emails_and_other_settings(clie
 def test_team_page_shows_this_months_figures_from_the_rollups(
     client, org, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
-    from django.utils import timezone
-
-    from feedback.ingest import store_responses
 
     now = timezone.now()
     rows = [
@@ -143,11 +154,6 @@ HOME_QUERIES = 20
 
 
 def _responses(org, team, scores, *, days_ago=0, prefix="h"):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from feedback.ingest import store_responses
 
     moment = timezone.now() - dt.timedelta(days=days_ago)
     rows = [
@@ -165,7 +171,6 @@ def _responses(org, team, scores, *, days_ago=0, prefix="h"):
 
 
 def _idea(org, team, proposer, status="proposed", title="An idea"):
-    from ideas.models import Idea
 
     return Idea.objects.create(
         organisation=org.organisation,
@@ -188,20 +193,14 @@ def _home(client, user, bound=HOME_QUERIES, assert_max=None):
 def test_employee_sees_the_teams_figures_this_month_and_the_comments_not_yet_read(
     client, org, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
-    from dashboards.models import CommentMark, MarkKind
-    from feedback.models import Response
 
     with django_capture_on_commit_callbacks(execute=True):
         _responses(org, org.team_a, [10, 10, 9, 3])
         _responses(org, org.team_a, [2, 2], days_ago=45, prefix="old")  # history, not waiting
         _responses(org, org.team_b, [5])  # another team's
-    first = Response.objects.filter(team=org.team_a).order_by("-submitted_at").first()
-    CommentMark.objects.create(response=first, user=org.employee, kind=MarkKind.READ)
-    CommentMark.objects.create(
-        response=first.__class__.objects.exclude(pk=first.pk).filter(team=org.team_a).first(),
-        user=org.lead,
-        kind=MarkKind.READ,
-    )  # the lead's mark is theirs
+    newest, second = Response.objects.filter(team=org.team_a).order_by("-submitted_at")[:2]
+    CommentMark.objects.create(response=newest, user=org.employee, kind=MarkKind.READ)
+    CommentMark.objects.create(response=second, user=org.lead, kind=MarkKind.READ)  # not hers
     page = _home(client, org.employee, assert_max=django_assert_max_num_queries)
     unread = page.split('id="unread-comments"', 1)[1].split("</section>", 1)[0]
     assert "the last 30 days that you have not marked as read" in unread
@@ -222,12 +221,6 @@ def test_employee_who_read_everything_is_told_so(client, org, django_assert_max_
 
 def _at_risk_target(org, team):
     """NPS from 20 to 28 over five months, still 20 last month: behind by now."""
-    import datetime as dt
-
-    from kpis.models import Rollup
-    from organisations import clock
-    from programmes.models import GoalKind, Target
-
     this_month = clock.period_start(clock.local_today(org.organisation), clock.MONTH)
     last_month = clock.previous_start(this_month, clock.MONTH)
     baseline = clock.previous_start(clock.previous_start(last_month, clock.MONTH), clock.MONTH)
@@ -294,12 +287,6 @@ def test_management_sees_the_organisations_figures_and_every_undecided_idea(
 def test_hr_sees_open_and_recent_surveys_with_their_response_only(
     client, org, django_assert_max_num_queries
 ):
-    import datetime as dt
-
-    from django.utils import formats, timezone
-
-    from alignment.models import AlignmentSurvey, Participant
-    from tests.alignment_data import open_survey
 
     current = open_survey(org.organisation, [org.team_c], title="Autumn round")  # nobody in it
     for n in range(5):
@@ -326,11 +313,6 @@ def test_hr_sees_open_and_recent_surveys_with_their_response_only(
 
 @pytest.mark.parametrize("role", ["employee", "lead", "manager", "hr"])
 def test_each_home_page_costs_the_same_queries_with_more_teams_ideas_and_surveys(client, org, role):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.alignment_data import open_survey
-
     user = getattr(org, role)
     client.force_login(user)
 
