@@ -10,7 +10,7 @@ import random
 
 from django.utils import timezone
 
-from alignment import surveys
+from alignment import batches, surveys
 from alignment.models import AlignmentSurvey, AnswerSet, Participant, Value
 from alignment.suppression import structure_of
 from organisations.models import Membership, Team, User
@@ -127,6 +127,7 @@ def seed_alignment(organisation) -> None:
         if AnswerSet.objects.filter(survey=survey).exists():
             continue
         _answer_round(survey, teams, values, answered, random.Random(number))  # noqa: S311
+        batches.write_batch(survey.pk)  # the round has closed: its answers are written now
 
 
 def _answer_round(survey, teams, values, answered, rng) -> None:
@@ -159,4 +160,5 @@ def _answer_round(survey, teams, values, answered, rng) -> None:
                 },
                 scores={key: score(mean + improvement / 2) for key, mean in NEEDS.items()},
                 comment=comments.pop() if comments and rng.random() < 0.4 else "",
+                at=survey.opens_at,  # the demo's rounds were answered while they were open
             )

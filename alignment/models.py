@@ -4,7 +4,9 @@ Answers carry no person, no creation time and a random primary key: only the sur
 Who has answered (so reminders stop) is a separate table that shares nothing with the answers.
 """
 
+import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -87,16 +89,19 @@ class AlignmentSurveyQuerySet(models.QuerySet):
     def in_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
-    def open_on(self, day):
-        return self.filter(opens_on__lte=day, closes_on__gte=day, closed_at__isnull=True)
+    def open_at(self, moment):
+        return self.filter(opens_at__lte=moment, closes_at__gt=moment, closed_at__isnull=True)
 
-    def open_or_closed_since(self, day, since):
-        """Open on ``day``, or closed (early or on its date) on or after ``since``."""
-        closed_since = models.Q(closed_at__isnull=False, closed_at__date__gte=since) | models.Q(
-            closed_at__isnull=True, closes_on__gte=since, closes_on__lt=day
+    def open_or_closed_since(self, moment, since):
+        """Open at ``moment``, or closed (early or at its end) between ``since`` and then."""
+        closed_early = models.Q(closed_at__gte=since, closed_at__lte=moment)
+        closed_at_its_end = models.Q(
+            closed_at__isnull=True, closes_at__gte=since, closes_at__lte=moment
         )
-        return self.filter(opens_on__lte=day).filter(
-            models.Q(closes_on__gte=day, closed_at__isnull=True) | closed_since
+        return self.filter(opens_at__lte=moment).filter(
+            models.Q(closed_at__isnull=True, closes_at__gt=moment)
+            | closed_early
+            | closed_at_its_end
         )
 
     def with_participation(self):
@@ -137,12 +142,20 @@ class AlignmentSurvey(models.Model):
     # The values asked about, fixed when the survey opens so every answer covers the same ones.
     values = models.ManyToManyField(Value, related_name="surveys", verbose_name=_("values"))
     closed_at = models.DateTimeField(_("closed early"), null=True, blank=True)
+    # The instants (UTC) the survey opens and closes: the local midnights of ``opens_on`` and
+    # the day after ``closes_on`` in the organisation's zone when the survey was opened. Fixed
+    # then, so a later change of time zone can never reopen a closed survey (one more answer
+    # to a survey whose results were shown would give that answer away by subtraction).
+    opens_at = models.DateTimeField(null=True, editable=False)
+    closes_at = models.DateTimeField(null=True, editable=False)
     # Fixed when the survey opens: the thresholds and the teams with their departments. Results
     # always use these, so changing a setting or moving, renaming or removing a team later never
     # gives a second, differently hidden view of the same answers to set beside the first.
     min_group_size = models.PositiveSmallIntegerField(default=5, editable=False)
     min_comment_group_size = models.PositiveSmallIntegerField(default=8, editable=False)
     structure = models.JSONField(default=list, editable=False)
+    # When the answer tables were vacuumed after the survey closed (alignment.batches).
+    vacuumed_at = models.DateTimeField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = AlignmentSurveyQuerySet.as_manager()
@@ -155,13 +168,25 @@ class AlignmentSurvey(models.Model):
     def __str__(self):
         return self.title
 
-    def is_open(self, day=None) -> bool:
-        day = day or timezone.localdate()
-        return self.closed_at is None and self.opens_on <= day <= self.closes_on
+    def save(self, *args, **kwargs):
+        if self.opens_at is None or self.closes_at is None:
+            self.fix_instants()
+        super().save(*args, **kwargs)
 
-    def is_closed(self, day=None) -> bool:
-        day = day or timezone.localdate()
-        return self.closed_at is not None or day > self.closes_on
+    def fix_instants(self) -> None:
+        """Turn the opening and closing days into instants on the organisation's clock now."""
+        zone = zoneinfo.ZoneInfo(self.organisation.time_zone)
+        self.opens_at = datetime.datetime.combine(self.opens_on, datetime.time(), tzinfo=zone)
+        day_after = self.closes_on + datetime.timedelta(days=1)
+        self.closes_at = datetime.datetime.combine(day_after, datetime.time(), tzinfo=zone)
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.closed_at is None and self.opens_at <= now < self.closes_at
+
+    def is_closed(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.closed_at is not None or now >= self.closes_at
 
 
 class Participant(models.Model):
@@ -236,3 +261,16 @@ class AlignmentComment(models.Model):
 
     def __str__(self):
         return self.text[:50]
+
+
+class QueuedAnswer(models.Model):
+    """One person's answers waiting to be written with others in a batch (``alignment.batches``):
+    the survey and the answers only. It is stored in a transaction of its own, apart from the
+    one that marks the person as having answered, and deleted when its batch is written."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(AlignmentSurvey, on_delete=models.CASCADE, related_name="+")
+    answers = models.JSONField()
+
+    def __str__(self):
+        return f"queued answers to {self.survey_id}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
+from alignment import batches
 from alignment.models import (
     MOTIVATORS,
     NEEDS,
@@ -18,7 +19,7 @@ from alignment.models import (
     ValueAnswer,
 )
 from alignment.suppression import GROUP_SIZE_FLOOR, Group, group_tree, settle
-from feedback.privacy import redact
+from feedback.privacy import NAME_MARK, redact
 from organisations import roles
 from organisations.models import User
 
@@ -152,6 +153,7 @@ def thresholds(survey) -> tuple[int, int]:
 
 def results(survey, with_previous=True) -> Results:
     """The settled results of a survey (and of the one before it, for the change)."""
+    batches.settle(survey)
     organisation = survey.organisation
     minimum, comment_minimum = thresholds(survey)
     per_team = totals_per_team(survey)
@@ -213,8 +215,6 @@ def score_class(mean: float) -> str:
         return "score-low"
     return "score-mid" if mean < 3.5 else "score-high"
 
-
-NAME_MARK = "[name]"
 
 SHORTEST_NAME = 3  # shorter "names" (initials, "de") would blank out ordinary words
 

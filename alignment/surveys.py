@@ -1,20 +1,10 @@
-"""Opening an alignment survey and answering it: the answers stored without the person, and
-apart from them that the person answered."""
-
-import random
-import uuid
+"""Opening an alignment survey and answering it: that the person answered, and apart from it
+(another transaction) their answers queued without them for ``alignment.batches``."""
 
 from django.db import transaction
 
 from alignment import tasks
-from alignment.models import (
-    AlignmentComment,
-    AlignmentSurvey,
-    AnswerSet,
-    Participant,
-    Value,
-    ValueAnswer,
-)
+from alignment.models import AlignmentSurvey, Participant, QueuedAnswer, Value
 from alignment.results import name_pattern, redact_comment
 from alignment.suppression import structure_of
 from organisations.enqueue import send
@@ -61,57 +51,45 @@ class AlreadyAnswered(Exception):
     pass
 
 
-def store_answers(*, participant, team, value_scores, scores, comment) -> None:
-    """Store one person's answers without them, and separately that they answered.
+class SurveyClosed(Exception):
+    """The survey is not open at this instant: it takes no answer, whatever the clock says."""
+
+
+def store_answers(*, participant, team, value_scores, scores, comment, at=None) -> None:
+    """Record that a person answered, and queue their answers: in two transactions, so none
+    both marks the person and writes their answers (``alignment.batches`` writes them later,
+    with others, in random order).
 
     ``value_scores`` maps value ids to (importance, lived); ``scores`` the needs and motivators.
-    The answer rows get random keys and no time; and every answer of the team is written
-    again, in random order, in the same transaction (see ``_rewrite_in_random_order``).
+    ``at`` is the instant of answering (now; the demo's history gives a past one).
     """
     with transaction.atomic():
-        # One answer at a time per survey, so the rewrite below never copies a stale set.
-        AlignmentSurvey.objects.select_for_update().filter(pk=participant.survey_id).first()
+        # One answer at a time per survey, and none once the survey has closed.
+        survey = AlignmentSurvey.objects.select_for_update().get(pk=participant.survey_id)
         locked = Participant.objects.select_for_update().get(pk=participant.pk)
         if locked.has_answered:
             raise AlreadyAnswered
-        survey = locked.survey
-        team_ref = team.pk if team else None
-        answer_set = AnswerSet.objects.create(survey=survey, team_ref=team_ref, **scores)
-        ValueAnswer.objects.bulk_create(
-            ValueAnswer(answer_set=answer_set, value_id=value_id, importance=imp, lived=lived)
-            for value_id, (imp, lived) in value_scores.items()
-        )
-        comment = redact_comment(comment or "", name_pattern(survey.organisation))
-        if comment:
-            AlignmentComment.objects.create(survey=survey, team_ref=team_ref, text=comment)
-        _rewrite_in_random_order(survey, team_ref)
+        if not survey.is_open(at):
+            raise SurveyClosed
         Participant.objects.filter(pk=locked.pk).update(has_answered=True)
-
-
-def _rewrite_in_random_order(survey, team_ref) -> None:
-    """Write all of a team's answers again, shuffled, with new random keys.
-
-    The database itself keeps traces a table's columns do not show: the order rows were
-    written in, and (PostgreSQL's ``xmin``) the transaction that wrote them, which is also the
-    one that marked the person as having answered. After this, every answer of the team comes
-    from the latest answer's transaction, in an order that says nothing.
-    """
-    shuffle = random.SystemRandom().shuffle
-    in_team = {"survey": survey, "team_ref": team_ref}
-    sets = list(AnswerSet.objects.filter(**in_team).values())
-    scores = list(
-        ValueAnswer.objects.filter(answer_set__survey=survey, answer_set__team_ref=team_ref).values(
-            "answer_set_id", "value_id", "importance", "lived"
-        )
-    )
-    texts = list(AlignmentComment.objects.filter(**in_team).values_list("text", flat=True))
-    AnswerSet.objects.filter(**in_team).delete()  # and their value answers
-    AlignmentComment.objects.filter(**in_team).delete()
-    new_key = {row["id"]: uuid.uuid4() for row in sets}
-    for rows in (sets, scores, texts):
-        shuffle(rows)
-    AnswerSet.objects.bulk_create(AnswerSet(**row | {"id": new_key[row["id"]]}) for row in sets)
-    ValueAnswer.objects.bulk_create(
-        ValueAnswer(**row | {"answer_set_id": new_key[row["answer_set_id"]]}) for row in scores
-    )
-    AlignmentComment.objects.bulk_create(AlignmentComment(text=text, **in_team) for text in texts)
+    try:
+        with transaction.atomic():
+            survey = AlignmentSurvey.objects.select_for_update().get(pk=participant.survey_id)
+            if not survey.is_open(at):  # closed (and perhaps settled) in between
+                raise SurveyClosed
+            QueuedAnswer.objects.create(
+                survey=survey,
+                answers={
+                    "team_ref": team.pk if team else None,
+                    "scores": scores,
+                    "values": {
+                        str(value_id): list(pair) for value_id, pair in value_scores.items()
+                    },
+                    "comment": redact_comment(comment or "", name_pattern(survey.organisation)),
+                },
+            )
+    except BaseException:
+        # The answers were not queued: the person may answer again.
+        Participant.objects.filter(pk=participant.pk).update(has_answered=False)
+        raise
+    transaction.on_commit(lambda: send(tasks.write_answer_batch, survey.pk))

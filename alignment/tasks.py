@@ -1,6 +1,7 @@
 """Celery tasks for alignment surveys: invitations and reminders by e-mail, in each person's
 language. Safe to run twice: each e-mail is claimed by setting its date before it is sent."""
 
+import datetime
 import logging
 
 from celery import shared_task
@@ -10,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from alignment import batches
 from alignment.models import AlignmentSurvey, Participant
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def _claim(participants, field: str, today) -> list:
 def send_alignment_invitations(survey_id: int) -> int:
     today = timezone.localdate()
     survey = AlignmentSurvey.objects.filter(pk=survey_id).first()
-    if survey is None or not survey.is_open(today):
+    if survey is None or not survey.is_open():
         return 0
     waiting = Participant.objects.filter(survey=survey, invited_on=None, has_answered=False)
     sent = 0
@@ -64,9 +66,9 @@ def send_alignment_reminders() -> int:
     to whoever has not answered yet."""
     today = timezone.localdate()
     sent = 0
-    for survey in AlignmentSurvey.objects.open_on(today):
+    for survey in AlignmentSurvey.objects.open_at(timezone.now()):
         sent += send_alignment_invitations(survey.pk)
-        if (survey.closes_on - today).days > REMIND_DAYS_BEFORE_CLOSE:
+        if survey.closes_at - timezone.now() > datetime.timedelta(days=REMIND_DAYS_BEFORE_CLOSE):
             continue
         waiting = Participant.objects.filter(
             survey=survey, has_answered=False, reminded_on=None, invited_on__lt=today
@@ -75,3 +77,15 @@ def send_alignment_reminders() -> int:
             _mail(participant, survey, "reminder")
             sent += 1
     return sent
+
+
+@shared_task(acks_late=True)
+def write_answer_batch(survey_id: int) -> int:
+    """After an answer is queued: its batch, once enough answers wait (or the survey closed)."""
+    return batches.write_batch(survey_id)
+
+
+@shared_task(acks_late=True)
+def settle_alignment_surveys() -> int:
+    """Beat: batches waiting, closed surveys' last answers, and the vacuum after closing."""
+    return batches.settle_closed_surveys()

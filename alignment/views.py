@@ -21,7 +21,7 @@ from alignment import results, surveys
 from alignment.forms import AnswerForm, SurveyForm, ValueForm
 from alignment.models import MOTIVATORS, NEEDS, AlignmentSurvey, Participant, Value
 from alignment.suppression import TEAM
-from organisations import roles
+from organisations import audit, roles
 
 
 def _survey_or_404(user, pk):
@@ -52,12 +52,12 @@ def home(request):
         p.survey_id: p
         for p in Participant.objects.filter(person=user, survey__in=[s.pk for s in surveys])
     }
-    today = timezone.localdate()
+    now = timezone.now()
     rows = [
         {
             "survey": survey,
-            "is_open": survey.is_open(today),
-            "is_closed": survey.is_closed(today),
+            "is_open": survey.is_open(now),
+            "is_closed": survey.is_closed(now),
             "invitation": invitations.get(survey.pk),
         }
         for survey in surveys
@@ -142,6 +142,7 @@ def survey_create(request):
     )
     if request.method == "POST" and form.is_valid():
         survey = surveys.open_survey(organisation=organisation, **form.cleaned_data)
+        audit.record(organisation, request.user, "survey.opened", survey.title)
         messages.success(request, _("Survey “%(title)s” is open.") % {"title": survey.title})
         return redirect("alignment:survey", survey.pk)
     return render(
@@ -160,6 +161,7 @@ def survey_close(request, pk):
     if survey.closed_at is None:
         survey.closed_at = timezone.now()
         survey.save(update_fields=["closed_at"])
+        audit.record(survey.organisation, request.user, "survey.closed", survey.title)
     messages.success(request, _("The survey is closed; its results are ready."))
     return redirect("alignment:survey", survey.pk)
 
@@ -294,14 +296,18 @@ def answer(request, pk):
     form = AnswerForm(request.POST or None, values=survey.values.all(), teams=teams)
     if request.method == "POST" and form.is_valid():
         # A second click finds the answers stored by the first: that one counted.
-        with contextlib.suppress(surveys.AlreadyAnswered):
-            surveys.store_answers(
-                participant=invitation,
-                team=form.cleaned_data.get("team"),
-                value_scores=form.value_scores(),
-                scores=form.scores(),
-                comment=form.cleaned_data["comment"],
-            )
+        try:
+            with contextlib.suppress(surveys.AlreadyAnswered):
+                surveys.store_answers(
+                    participant=invitation,
+                    team=form.cleaned_data.get("team"),
+                    value_scores=form.value_scores(),
+                    scores=form.scores(),
+                    comment=form.cleaned_data["comment"],
+                )
+        except surveys.SurveyClosed:
+            # It closed while the form was being filled in: the answers are not stored.
+            return render(request, "alignment/answer.html", context, status=409)
         messages.success(request, _("Thank you. Your answers are stored without your name."))
         return redirect("alignment:home")
     context["form"] = form

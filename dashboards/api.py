@@ -11,7 +11,12 @@ from ninja import Field, Query, Router, Schema, Status
 from followups import figures as followup_figures
 from kpis import read
 from organisations import clock
-from organisations.api import ErrorOut, IntegrationTokenAuth, OrganisationMemberAuth
+from organisations.api import (
+    ErrorOut,
+    IntegrationTokenAuth,
+    OrganisationMemberAuth,
+    error_responses,
+)
 from programmes.targets import progress as target_progress
 
 router = Router(tags=["figures"])
@@ -102,8 +107,15 @@ class TargetOut(Schema):
     current: TargetFigureOut
     change: ChangeOut | None = Field(description="Since the baseline, with its 95% interval.")
     progress: float | None = Field(description="0 at the baseline, 1 at the goal.")
-    expected_progress: float = Field(description="The share of the time that has passed.")
-    status: str = Field(description="on_track, at_risk, achieved, missed or no_data")
+    expected_progress: float = Field(
+        description="The share of the time from the day the target was set to its due date."
+    )
+    status: str = Field(
+        description=(
+            "on_track, at_risk, achieved (reached and the change is real), looks_achieved "
+            "(reached, but the change is within the noise), missed or no_data"
+        )
+    )
 
 
 class KpisOut(Schema):
@@ -117,7 +129,8 @@ class KpisOut(Schema):
     "/kpis",
     operation_id="feedback_api_get_kpis",
     auth=[IntegrationTokenAuth(), OrganisationMemberAuth()],
-    response={200: KpisOut, 404: ErrorOut},
+    response={200: KpisOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    openapi_extra=error_responses(401, 404, 422),
     summary="KPI series of a team or the whole organisation, with 95% intervals",
 )
 def get_kpis(

@@ -26,6 +26,8 @@ from organisations.models import Organisation, Team, User
 logger = logging.getLogger(__name__)
 SEND_FROM = dt.time(7, 0)  # Monday morning, local time
 DIGEST_SALT = "koningklant.digest-opt-out"
+# The opt-out link in a digest works this long; every digest brings a fresh one.
+DIGEST_LINK_MAX_AGE = dt.timedelta(days=60)
 
 
 def digest_opt_out_token(user) -> str:
@@ -59,8 +61,15 @@ def recipients(organisation, week_start):
     )
 
 
+DIGEST_COMMENTS = 3
+DIGEST_DETRACTORS = 2  # of those, at most this many from detractors, so praise still shows
+DETRACTOR_MAX = 6
+
+
 def team_week(organisation, team, week_start) -> dict:
-    """The team's figures of the week and the week before, and the week's latest comments."""
+    """The team's figures of the week and the week before, and the week's most telling
+    comments: its latest detractors' first (what went wrong says more than the newest praise),
+    then the latest others."""
     before, week = read.series(organisation, team=team, kind=clock.WEEK, last=2, until=week_start)
     start, end = clock.bounds(week_start, clock.WEEK, zoneinfo.ZoneInfo(organisation.time_zone))
     comments = (
@@ -68,7 +77,10 @@ def team_week(organisation, team, week_start) -> dict:
         .exclude(comment="")
         .order_by("-submitted_at")
     )
-    return {"team": team, "week": week, "before": before, "comments": comments}
+    detractors = list(comments.filter(score__lte=DETRACTOR_MAX)[:DIGEST_DETRACTORS])
+    others = comments.exclude(pk__in=[response.pk for response in detractors])
+    chosen = detractors + list(others[: DIGEST_COMMENTS - len(detractors)])
+    return {"team": team, "week": week, "before": before, "comments": chosen}
 
 
 def compose(person, organisation, week_start, weeks=None) -> EmailMultiAlternatives:
@@ -91,7 +103,7 @@ def compose(person, organisation, week_start, weeks=None) -> EmailMultiAlternati
     with translation.override(language), timezone.override(zone):
         context = {
             "person": person,
-            "label": clock.label(week_start, clock.WEEK),
+            "label": clock.period_name(week_start, clock.WEEK),
             "teams": items,
             "opt_out_url": settings.SITE_URL
             + reverse("dashboards:digest_opt_out", args=[digest_opt_out_token(person)]),

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dashboards.models import MarkKind
+from feedback import privacy
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -94,7 +95,7 @@ def comment_rows(comments, zone):
             response.team.name,
             timezone.localtime(response.submitted_at, zone).replace(tzinfo=None),
             response.score,
-            response.comment,
+            privacy.spoken(response.comment),
             ", ".join(theme.name for theme in response.themes.all()),
             sum(1 for mark in marks if mark.kind == MarkKind.READ),
             ", ".join(str(mark.user) for mark in marks if mark.kind == MarkKind.ACTED),

@@ -36,7 +36,7 @@ def figures(organisation, team, kind: str, *, series=None, targets=()) -> dict:
     series = series or read.series(organisation, team=team, kind=kind, last=read.LAST[kind])
     current, previous = series[-1], series[-2]
     _name, this_period, last_period = KIND_NAMES[kind]
-    chart = chart_data(series, targets)
+    chart = chart_data(series, targets, min_count=organisation.min_responses)
     return {
         "kind": kind,
         "series": series,
@@ -45,6 +45,7 @@ def figures(organisation, team, kind: str, *, series=None, targets=()) -> dict:
         "this_period": this_period,
         "last_period": last_period,
         "chart": chart,
+        "min_count": organisation.min_responses,
         # In an attribute, escaped like any text: htmx drops <script> elements from what it
         # swaps in (allowScriptTags is off), and no script is ever built from user text.
         "chart_json": json.dumps(chart),
@@ -54,11 +55,21 @@ def figures(organisation, team, kind: str, *, series=None, targets=()) -> dict:
     }
 
 
-def chart_data(series, targets=()) -> dict:
-    """The numbers a chart needs, as plain JSON (passed with json_script, never as script)."""
+def chart_data(series, targets=(), *, min_count=30) -> dict:
+    """The numbers a chart needs, as plain JSON (in an attribute, never as script). Periods
+    with fewer than ``min_count`` observations are flagged ``too_few`` (drawn hollow), the
+    running period is flagged, and a returning rate is left out until it can be known."""
 
     def pick(key, part):
-        return [entry[key][part] for entry in series]
+        return [
+            None
+            if key == "returning_rate" and part != "n" and not entry["returning_known"]
+            else entry[key][part]
+            for entry in series
+        ]
+
+    def too_few(key):
+        return [entry[key]["n"] < min_count for entry in series]
 
     def targets_for(metric):
         return [
@@ -68,7 +79,8 @@ def chart_data(series, targets=()) -> dict:
         ]
 
     return {
-        "labels": [entry["label"] for entry in series],
+        "labels": [entry["name"] for entry in series],
+        "running": [entry["running"] for entry in series],
         "charts": [
             {
                 "id": "nps",
@@ -79,6 +91,7 @@ def chart_data(series, targets=()) -> dict:
                 "low": pick("nps", "low"),
                 "high": pick("nps", "high"),
                 "n": pick("nps", "n"),
+                "too_few": too_few("nps"),
                 "targets": targets_for("nps"),
             },
             {
@@ -90,6 +103,7 @@ def chart_data(series, targets=()) -> dict:
                 "low": pick("error_rate", "low"),
                 "high": pick("error_rate", "high"),
                 "n": pick("error_rate", "n"),
+                "too_few": too_few("error_rate"),
                 "targets": targets_for("error_rate"),
             },
             {
@@ -101,10 +115,16 @@ def chart_data(series, targets=()) -> dict:
                 "low": pick("returning_rate", "low"),
                 "high": pick("returning_rate", "high"),
                 "n": pick("returning_rate", "n"),
+                "too_few": too_few("returning_rate"),
                 "targets": targets_for("returning_rate"),
             },
         ],
-        "texts": {"interval": str(_("95% interval")), "target": str(_("Target"))},
+        "texts": {
+            "interval": str(_("95% interval")),
+            "target": str(_("Target")),
+            "too_few": str(_("too few to go by")),
+            "running": str(_("still running")),
+        },
     }
 
 
@@ -156,7 +176,7 @@ def board(organisation, teams, kind, sort="name", descending=False) -> dict:
             "current": organisation_series[-1],
             "trend": [entry["nps"]["value"] for entry in organisation_series],
         },
-        "labels": [entry["label"] for entry in organisation_series],
+        "labels": [entry["name"] for entry in organisation_series],
     }
 
 
@@ -164,7 +184,7 @@ def compare(organisation, kind, department_slug=""):
     """Departments side by side (their teams' counts added up), or one department's teams.
     ``None`` for an unknown department."""
     teams = Team.objects.in_organisation(organisation).select_related("department")
-    label = clock.label(clock.period_start(clock.local_today(organisation), kind), kind)
+    label = clock.period_name(clock.period_start(clock.local_today(organisation), kind), kind)
     if department_slug:
         if "\x00" in department_slug:
             return None

@@ -40,3 +40,24 @@ class PraiseForm(forms.Form):
         self.fields["to"].choices = [(self.TEAM, _("The whole team"))] + [
             (str(person.pk), str(person)) for person in colleagues
         ]
+
+
+class CustomerReferenceForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Customer reference"),
+        max_length=200,
+        help_text=_(
+            "The reference your systems use for the customer (customer number, or the e-mail "
+            "address they left on a survey), exactly as it was sent to Koning Klant."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("Yes, erase everything stored about this customer. This cannot be undone."),
+        required=False,
+    )
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            raise forms.ValidationError(_("Give the customer's reference."))
+        return reference

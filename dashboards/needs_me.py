@@ -75,21 +75,23 @@ def targets_at_risk(user, today=None) -> list:
     return sorted(at_risk, key=lambda row: row.target.team.name if row.target.team_id else "")
 
 
-def surveys_with_response(user, today=None) -> list:
-    """Alignment surveys open today or closed in the last RECENT_SURVEY_DAYS days, each with
+def surveys_with_response(user, now=None) -> list:
+    """Alignment surveys open now or closed in the last RECENT_SURVEY_DAYS days, each with
     how many of those asked have answered (the whole survey only), in one query."""
-    today = today or timezone.localdate()
-    since = today - dt.timedelta(days=RECENT_SURVEY_DAYS)
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=RECENT_SURVEY_DAYS)
+    local_day = clock.local_day(user.organisation.time_zone)
     surveys = (
         AlignmentSurvey.objects.visible_to(user)
-        .open_or_closed_since(today, since)
+        .open_or_closed_since(now, since)
         .with_participation()
         .order_by("closes_on", "pk")
     )
     result = []
     for survey in surveys:
-        survey.open_today = survey.is_open(today)
-        survey.closed_on = _closed_on(survey)
+        survey.open_today = survey.is_open(now)
+        # The last day it took answers, as its page names it (closes_at is the next midnight).
+        survey.closed_on = local_day(survey.closed_at) if survey.closed_at else survey.closes_on
         survey.response_percent = (
             round(100 * survey.answered / survey.invited) if survey.invited else None
         )
@@ -100,7 +102,3 @@ def surveys_with_response(user, today=None) -> list:
         (s for s in result if not s.open_today), key=lambda s: s.closed_on, reverse=True
     )
     return open_ones + closed
-
-
-def _closed_on(survey) -> dt.date:
-    return timezone.localdate(survey.closed_at) if survey.closed_at else survey.closes_on

@@ -3,7 +3,16 @@ feed's actions, downloads, the digest's opt-out, and the programme with its plan
 
 from django.urls import path
 
-from dashboards.views import board, comments, digest, exports, invitations, programme, team
+from dashboards.views import (
+    board,
+    comments,
+    customers,
+    digest,
+    exports,
+    invitations,
+    programme,
+    team,
+)
 
 app_name = "dashboards"
 
@@ -16,6 +25,9 @@ urlpatterns = [
         name="team_invitations",
     ),
     path("board/", board.board, name="board"),
+    path("customers/", customers.customer_data, name="customer_data"),
+    path("customers/export/", customers.customer_export, name="customer_export"),
+    path("customers/erase/", customers.customer_erase, name="customer_erase"),
     path("board/export.<str:fmt>", exports.board_export, name="board_export"),
     path("compare/", board.compare, name="compare"),
     path("comments/<int:pk>/mark/", comments.comment_mark, name="comment_mark"),

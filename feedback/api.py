@@ -6,14 +6,27 @@ stored, and the answer names every bad row (``index``, counted from 0) and field
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated, Literal
 
+from annotated_types import Interval
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictStr, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
 
 from feedback import ingest, invitation_rows, invitations
 from feedback.models import Source
-from organisations.api import ErrorOut, IntegrationTokenAuth
+from feedback.rows import (
+    FALSE_WORDS,
+    LANGUAGES,
+    MAX_COMMENT,
+    MAX_EXTERNAL_ID,
+    MAX_REF,
+    TRUE_WORDS,
+    RowValidator,
+)
+from organisations.api import ErrorOut, IntegrationTokenAuth, error_responses
 
 router = Router(tags=["feedback"])
 
@@ -24,35 +37,101 @@ MAX_ROWS = 1000
 MAX_BODY_BYTES = 40 * 1024 * 1024
 
 
+# What the rows may hold, exactly as the server takes them (the documentation of the body;
+# ``feedback.rows`` does the validating). Text fields also take a whole number, stored as its
+# digits (many systems send ids as numbers); a score also takes its digits as text; an error
+# flag also takes 0/1 and the words of an imported file.
+WHOLE_NUMBER_LIMIT = 10**15
+
+
+def _not_text(value):
+    """A number is a JSON number (4 or 4.0, as JSON Schema counts both whole), never text or
+    true/false."""
+    if isinstance(value, str | bool):
+        raise ValueError("not a number")
+    return value
+
+
+# Strict types: no text taken for a number or the other way round, no true for a 1.
+# (The bounds come before the validator, or the schema would name them "ge" and "le".)
+WholeNumber = Annotated[
+    int, Interval(ge=-WHOLE_NUMBER_LIMIT, le=WHOLE_NUMBER_LIMIT), BeforeValidator(_not_text)
+]
+Slug = Annotated[StrictStr, StringConstraints(min_length=1, max_length=60)]
+Score = Annotated[int, Interval(ge=0, le=10), BeforeValidator(_not_text)]
+ScoreText = Annotated[StrictStr, StringConstraints(pattern=r"^(10|[0-9])?$")]
+FLAG_WORDS = sorted(
+    {form for word in TRUE_WORDS | FALSE_WORDS for form in (word, word.upper(), word.title())}
+)
+FlagWord = Literal[tuple(FLAG_WORDS)]
+# nl or en, in any case, or empty.
+Language = Annotated[
+    StrictStr,
+    StringConstraints(
+        pattern="^("
+        + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in code) for code in sorted(LANGUAGES))
+        + ")?$"
+    ),
+]
+WHEN = (
+    "ISO 8601 date and time, or a date (its midnight); without an offset: the organisation's "
+    "clock. From 2000 on, and not in the future."
+)
+
+
+def text(max_length: int):
+    return Annotated[StrictStr, StringConstraints(max_length=max_length)] | WholeNumber
+
+
 class ResponseRow(Schema):
-    team: str = Field(description="The team's slug.")
-    score: int | None = Field(None, ge=0, le=10, description="0–10; may be empty with a comment.")
-    comment: str = Field("", max_length=5000)
-    customer_ref: str = Field("", max_length=200, description="Stored only as a keyed hash.")
-    submitted_at: datetime = Field(description="ISO 8601; without an offset: the organisation's.")
-    external_id: str | None = Field(None, max_length=100, description="Makes the row idempotent.")
+    model_config = ConfigDict(extra="forbid")
+
+    team: Slug | WholeNumber = Field(description="The team's slug.")
+    score: Score | ScoreText | None = Field(
+        None, description="0–10 (also as text); may be empty or left out with a comment."
+    )
+    comment: text(MAX_COMMENT) = Field("", description="Needed when there is no score.")
+    customer_ref: text(MAX_REF) = Field("", description="Stored only as a keyed hash.")
+    submitted_at: datetime | date = Field(description=WHEN)
+    external_id: text(MAX_EXTERNAL_ID) | None = Field(
+        None, description="Makes the row idempotent: the same id twice is stored once."
+    )
 
 
 class InteractionRow(Schema):
-    team: str = Field(description="The team's slug.")
-    customer_ref: str = Field("", max_length=200, description="Stored only as a keyed hash.")
-    occurred_at: datetime = Field(description="ISO 8601; without an offset: the organisation's.")
-    is_error: bool = Field(False, description="True when it went wrong: a complaint or an error.")
-    external_id: str | None = Field(None, max_length=100, description="Makes the row idempotent.")
-    contact_email: str = Field(
+    model_config = ConfigDict(extra="forbid")
+
+    team: Slug | WholeNumber = Field(description="The team's slug.")
+    customer_ref: text(MAX_REF) = Field("", description="Stored only as a keyed hash.")
+    occurred_at: datetime | date = Field(description=WHEN)
+    is_error: StrictBool | Literal[0, 1] | FlagWord | None = Field(
+        False,
+        description="True when it went wrong: a complaint or an error. Also 1/0, yes/no, ja/nee.",
+    )
+    external_id: text(MAX_EXTERNAL_ID) | None = Field(
+        None, description="Makes the row idempotent: the same id twice is stored once."
+    )
+    contact_email: Annotated[StrictStr, StringConstraints(max_length=254)] = Field(
         "",
         description="Optional: Koning Klant e-mails this customer a survey invitation (if the "
         "team invites and the customer may be asked); the address is erased once the "
-        "invitation and its one reminder are sent.",
+        "invitation and its one reminder are sent. Must be an e-mail address when given.",
+        json_schema_extra={"anyOf": [{"format": "email"}, {"maxLength": 0}]},
     )
-    language: str = Field("", description="The customer's language for that e-mail: nl or en.")
+    language: Language = Field("", description="The customer's language for that e-mail.")
 
 
 class InvitationRow(Schema):
-    team: str = Field(description="The team's slug.")
-    customer_ref: str = Field(max_length=200, description="Stored only as a keyed hash.")
-    external_id: str = Field(max_length=100, description="The interaction's external_id.")
-    language: str = Field("", description="nl or en: the survey form's language.")
+    model_config = ConfigDict(extra="forbid")
+
+    team: Slug | WholeNumber = Field(description="The team's slug.")
+    customer_ref: Annotated[StrictStr, StringConstraints(min_length=1, max_length=MAX_REF)] | (
+        WholeNumber
+    ) = Field(description="Stored only as a keyed hash.")
+    external_id: Annotated[
+        StrictStr, StringConstraints(min_length=1, max_length=MAX_EXTERNAL_ID)
+    ] = Field(description="The external_id (text) of an interaction of the same team.")
+    language: Language = Field("", description="The survey form's language.")
 
 
 class InvitationOut(Schema):
@@ -69,6 +148,48 @@ class InvitationsOut(Schema):
     received: int
     made: int
     invitations: list[InvitationOut]
+
+
+ROW_SCHEMAS = {
+    "responses": ResponseRow,
+    "interactions": InteractionRow,
+    "invitations": InvitationRow,
+}
+
+
+def _type_errors(kind: str, rows: list) -> list[dict]:
+    """Values of a type the schema does not name (a float id, a nested object, "TRUE " for a
+    flag) are refused here, so the API takes exactly what its schema says; what the types
+    allow is then validated as in an import."""
+    schema = ROW_SCHEMAS[kind]
+    errors = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            continue  # named by the row validation
+        try:
+            schema.model_validate(row)
+        except PydanticValidationError as exc:
+            for error in exc.errors(include_url=False):
+                loc = error["loc"]
+                if error["type"] in {"missing", "extra_forbidden"} or not loc:
+                    continue  # the row validation names these in its own words
+                field = str(loc[0])[:50]
+                found = {"index": index, "field": field, "message": _type_message(loc[0])}
+                if found not in errors:  # one for each type a field may have: say it once
+                    errors.append(found)
+    return errors
+
+
+def _type_message(field) -> str:
+    if field == "score":
+        return "Must be a whole number from 0 to 10."
+    if field == "is_error":
+        return "Must be true or false (also: 1/0, yes/no, ja/nee)."
+    if field == "language":
+        return "Must be nl or en."
+    if field in {"submitted_at", "occurred_at"}:
+        return "Not a date and time: use e.g. 2026-03-31T14:05:00 or 2026-03-31."
+    return "Must be text or a whole number, within the length allowed."
 
 
 class StoredOut(Schema):
@@ -109,14 +230,19 @@ def _read_rows(request: HttpRequest):
     return rows, None
 
 
-def _invalid(errors):
-    bad_rows = len({e.row for e in errors})
+def _invalid(errors, type_errors=()):
+    """400 naming every bad row and field; a field the types refused is named once."""
+    typed = {(e["index"], e["field"]) for e in type_errors}
+    listed = list(type_errors) + [
+        {"index": e.row, "field": e.field, "message": e.message}
+        for e in errors
+        if (e.row, e.field) not in typed
+    ]
+    listed.sort(key=lambda e: e["index"])
+    bad_rows = len({e["index"] for e in listed})
     return Status(
         400,
-        {
-            "detail": f"{bad_rows} row(s) are not valid; nothing was stored.",
-            "errors": [{"index": e.row, "field": e.field, "message": e.message} for e in errors],
-        },
+        {"detail": f"{bad_rows} row(s) are not valid; nothing was stored.", "errors": listed},
     )
 
 
@@ -124,6 +250,12 @@ def _store(request: HttpRequest, kind: str):
     rows, failed = _read_rows(request)
     if failed:
         return failed
+    type_errors = _type_errors(kind, rows)
+    if type_errors:
+        # Nothing is stored; the row validation still names the rows' other problems.
+        validator = RowValidator(request.organisation, kind)
+        errors = [e for i, row in enumerate(rows) for e in validator.validate(row, i)[1]]
+        return _invalid(errors, type_errors)
     result, errors = ingest.validate_and_store(
         request.organisation, kind, rows, source=Source.API, first_row=0
     )
@@ -138,8 +270,8 @@ def _store(request: HttpRequest, kind: str):
     "/responses",
     operation_id="feedback_api_post_responses",
     auth=IntegrationTokenAuth(),
-    response={200: StoredOut, 400: ErrorOut, 413: ErrorOut},
-    openapi_extra={"requestBody": _body(ResponseRow)},
+    response={200: StoredOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
+    openapi_extra={"requestBody": _body(ResponseRow)} | error_responses(400, 401, 413),
     summary="Store customer responses (scores and comments)",
 )
 def post_responses(request):
@@ -150,8 +282,8 @@ def post_responses(request):
     "/interactions",
     operation_id="feedback_api_post_interactions",
     auth=IntegrationTokenAuth(),
-    response={200: StoredOut, 400: ErrorOut, 413: ErrorOut},
-    openapi_extra={"requestBody": _body(InteractionRow)},
+    response={200: StoredOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
+    openapi_extra={"requestBody": _body(InteractionRow)} | error_responses(400, 401, 413),
     summary="Store interactions: customers served, and whether it went wrong",
 )
 def post_interactions(request):
@@ -162,8 +294,8 @@ def post_interactions(request):
     "/invitations",
     operation_id="feedback_api_post_invitations",
     auth=IntegrationTokenAuth(),
-    response={200: InvitationsOut, 400: ErrorOut, 413: ErrorOut},
-    openapi_extra={"requestBody": _body(InvitationRow)},
+    response={200: InvitationsOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
+    openapi_extra={"requestBody": _body(InvitationRow)} | error_responses(400, 401, 413),
     summary="Personal survey links after contacts, for your own system to send",
 )
 def post_invitations(request):
@@ -172,9 +304,10 @@ def post_invitations(request):
     rows, failed = _read_rows(request)
     if failed:
         return failed
+    type_errors = _type_errors("invitations", rows)
     contacts, errors = invitation_rows.validate(request.organisation, rows)
-    if errors:
-        return _invalid(errors)
+    if errors or type_errors:
+        return _invalid(errors, type_errors)
     outcomes = invitations.invite(request.organisation, contacts, by_email=False)
     answers = []
     for index, outcome in enumerate(outcomes):

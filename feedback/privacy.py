@@ -1,9 +1,15 @@
 """Privacy on the way in: customer references become a keyed hash, and e-mail addresses,
-phone numbers and IBANs are taken out of comments before they are stored."""
+phone numbers and IBANs are taken out of comments before they are stored.
+
+What is taken out is stored as a neutral marker (``⟦phone⟧``), the same in every language;
+``spoken`` shows it in the reader's language (“[phone]”, “[telefoonnummer]”) on pages and in
+exports. Alignment comments use the same markers for people's names."""
 
 import hashlib
 import hmac
 import re
+
+from django.utils.translation import gettext_lazy as _
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
@@ -13,9 +19,24 @@ MIN_PHONE_DIGITS = 9
 
 MAYBE_PERSONAL = re.compile(r"[@\d]")
 
-EMAIL_MARK = "[e-mail]"
-PHONE_MARK = "[phone]"
-IBAN_MARK = "[IBAN]"
+EMAIL_MARK = "⟦email⟧"
+PHONE_MARK = "⟦phone⟧"
+IBAN_MARK = "⟦iban⟧"
+NAME_MARK = "⟦name⟧"
+MARK_WORDS = {
+    EMAIL_MARK: _("[e-mail address]"),
+    PHONE_MARK: _("[phone number]"),
+    IBAN_MARK: _("[IBAN]"),
+    NAME_MARK: _("[name]"),
+}
+MARKS = re.compile("|".join(map(re.escape, MARK_WORDS)))
+
+
+def spoken(text: str) -> str:
+    """Stored text with its markers in the reader's language, for pages and exports."""
+    if not text or "⟦" not in text:
+        return text
+    return MARKS.sub(lambda match: str(MARK_WORDS[match.group()]), text)
 
 
 def _phone(match: re.Match) -> str:

@@ -36,7 +36,7 @@ class ThemeMatcher:
     def match(self, text: str) -> list[int]:
         if not text or not self.patterns:
             return []
-        for mark in REDACTION_MARKS:  # "[phone]" must not tag a theme with keyword "phone"
+        for mark in REDACTION_MARKS:  # "⟦phone⟧" must not tag a theme with keyword "phone"
             text = text.replace(mark, " ")
         folded = text.casefold()
         return [pk for pk, pattern in self.patterns if pattern.search(folded)]

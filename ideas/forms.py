@@ -1,9 +1,10 @@
 """Forms of the ideas: proposing one, reacting to one, moving one on."""
 
 from django import forms
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from feedback import privacy
 from feedback.models import Response
 from ideas import rules
 from ideas.models import Idea, IdeaComment, IdeaStatus
@@ -16,9 +17,9 @@ LINKABLE_COMMENTS = 20  # the team's latest comments offered to link, besides th
 
 class CommentChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        text = " ".join(obj.comment.split())
+        text = " ".join(privacy.spoken(obj.comment).split())
         text = text if len(text) <= 120 else text[:119] + "…"
-        day = formats.date_format(obj.submitted_at, "j M Y")
+        day = formats.date_format(timezone.localtime(obj.submitted_at), "j F Y")
         if obj.score is None:
             return f"{day} · {text}"
         return f"{_('Score')} {obj.score} · {day} · {text}"

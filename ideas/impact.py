@@ -66,7 +66,7 @@ class BeforeAfter:
 def _span_label(starts, kind) -> str:
     if not starts:
         return ""
-    first, last = clock.label(starts[0], kind), clock.label(starts[-1], kind)
+    first, last = clock.period_name(starts[0], kind), clock.period_name(starts[-1], kind)
     return first if first == last else f"{first} – {last}"
 
 

@@ -8,7 +8,7 @@ row holds; ``figure`` and ``change_between`` turn them into a metric as ``metric
 import dataclasses
 import datetime as dt
 
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 
 from kpis import metrics
 from kpis.counting import COUNT_FIELDS
@@ -45,6 +45,28 @@ class Counts:
 
 NOTHING = Counts()
 LAST = {clock.DAY: 14, clock.WEEK: 13, clock.MONTH: 12, clock.QUARTER: 8}
+# A customer "returns" when they were served in the scope before the period began. In a period
+# that starts less than this long after the scope's first interaction, a returning customer
+# cannot be told from a new one (their earlier visit may predate the history), so its rate is
+# not yet known: it would climb from 0 % only because the history starts there.
+RETURNING_HISTORY = dt.timedelta(days=91)
+
+
+def history_starts(organisation, team_ids) -> dict:
+    """{team id or None: the first day with a known customer in that scope}, in one query."""
+    scope = Q(team_id__in=[team_id for team_id in team_ids if team_id is not None])
+    if None in team_ids:
+        scope |= Q(team__isnull=True)
+    rows = (
+        Rollup.objects.filter(scope, organisation=organisation, kind=clock.DAY, customers__gt=0)
+        .values("team_id")
+        .annotate(first=Min("period_start"))
+    )
+    return {row["team_id"]: row["first"] for row in rows}
+
+
+def returning_known(start: dt.date, history_start: dt.date | None) -> bool:
+    return history_start is not None and start >= history_start + RETURNING_HISTORY
 
 
 def counts(organisation, keys) -> dict:
@@ -88,12 +110,14 @@ def series_for(organisation, teams, *, kind=clock.MONTH, last=12, until=None) ->
     starts = period_starts(organisation, kind, last, until)
     keys = [(team.pk if team else None, kind, start) for team in teams for start in starts]
     found = counts(organisation, keys)
+    history = history_starts(organisation, {team.pk if team else None for team in teams})
     return {
         team: entries(
             organisation,
             kind,
             [found.get((team.pk if team else None, kind, start)) for start in starts],
             starts,
+            history_start=history.get(team.pk if team else None),
         )
         for team in teams
     }
@@ -141,12 +165,18 @@ def figure_json(estimate: metrics.Estimate) -> dict:
     }
 
 
+def signed_whole(value: float) -> str:
+    """A change rounded to a whole number with its sign: "+8", "-3"; "0", never "-0"."""
+    whole = round(value)
+    return f"{whole:+d}" if whole else "0"
+
+
 def change_json(change: metrics.Change) -> dict | None:
     """A change between periods with its interval, JSON-ready; None without one."""
     if change.delta is None:
         return None
     return {
-        "signed": f"{change.delta:+.0f}",  # for people: "+8", "-3"
+        "signed": signed_whole(change.delta),  # for people: "+8", "-3", "0"
         "delta": round(change.delta, 1),
         "low": round(change.low, 1),
         "high": round(change.high, 1),
@@ -154,15 +184,21 @@ def change_json(change: metrics.Change) -> dict | None:
     }
 
 
-def entries(organisation, kind, rows, starts) -> list[dict]:
-    """One entry per period from its Counts (``None`` where a period has none yet)."""
+def entries(organisation, kind, rows, starts, *, history_start=None) -> list[dict]:
+    """One entry per period from its Counts (``None`` where a period has none yet). The last
+    period asked for is the one still running; ``returning_known`` says whether the history
+    (from ``history_start``) is long enough to tell returning customers from new ones."""
     result, previous = [], None
+    today_start = clock.period_start(clock.local_today(organisation), kind)
     for start, row in zip(starts, rows, strict=True):
         row = row or NOTHING
         result.append(
             {
                 "period_start": start,
+                "running": start == today_start,
+                "returning_known": returning_known(start, history_start),
                 "label": clock.label(start, kind),
+                "name": clock.period_name(start, kind),
                 **dataclasses.asdict(row),
                 "nps": figure_json(figure(Metric.NPS, row, organisation.min_responses)),
                 "nps_change": None

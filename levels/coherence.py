@@ -21,6 +21,7 @@ LEVEL_ABOVE_EMPTY = "level_above_empty"
 BOTTOM_UP_TRAP = "bottom_up_trap"
 TARGET_WITHOUT_PLAN = "target_without_plan"
 IDEAS_ONLY_CONTEXT = "ideas_only_context"
+EMPTY_PLAN = "empty_plan"
 
 # The bottom-up trap: at least this share of the effort (hours or money) in context while
 # identity and values together get less than THIN_SHARE of it.
@@ -56,6 +57,8 @@ class Finding:
             return _("The bottom-up trap: effort piles up in context")
         if self.rule == IDEAS_ONLY_CONTEXT:
             return _("The teams’ ideas are only about context")
+        if self.rule == EMPTY_PLAN:
+            return _("The plan is empty: nothing is planned on any level")
         return _("A target has no plan item behind it: %(target)s") % {"target": self.targets[0]}
 
     @property
@@ -88,6 +91,11 @@ class Finding:
                 )
                 % self.detail
             )
+        if self.rule == EMPTY_PLAN:
+            return _(
+                "With no items there is nothing to check: an empty plan is not a coherent one. "
+                "Nobody can follow an action to the mission when there are no actions."
+            )
         return _(
             "Nobody has planned what will move this figure; a target without a plan is a wish."
         )
@@ -113,6 +121,11 @@ class Finding:
                 "them with customers (“what would we do if we really believed this?”); link "
                 "ideas to the identity and value items of the plan."
             )
+        if self.rule == EMPTY_PLAN:
+            return _(
+                "Start at the top: state the mission and the identity, then add items level by "
+                "level, each serving one above it."
+            )
         return _("Link the plan items that will move it (usually behaviour or skills), or add one.")
 
 
@@ -126,13 +139,13 @@ def diagnose(
     targets_with_plan=frozenset(),
     ideas_per_level: dict | None = None,
 ) -> list:
-    """Every finding for the plan, top-down: empty levels above worked ones, unlinked items,
-    the bottom-up trap, targets (not in ``targets_with_plan``, a set of target ids that
-    have an active plan item) with no plan behind them, and the teams' ideas (``{level:
-    count}``) only about context."""
+    """Every finding for the plan, top-down: a plan with no active item at all, empty levels
+    above worked ones, unlinked items, the bottom-up trap, targets (not in
+    ``targets_with_plan``, a set of target ids that have an active plan item) with no plan
+    behind them, and the teams' ideas (``{level: count}``) only about context."""
     items = _active(items)
     by_level = {level: [item for item in items if item.level == level] for level in LEVELS}
-    findings = []
+    findings = [] if items else [Finding(EMPTY_PLAN)]
     empty_above = set()
     for level in LEVELS[1:]:
         if by_level[level] and not by_level[level - 1]:

@@ -6,7 +6,8 @@ import zoneinfo
 
 import holidays
 from django.db import connection
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 DAY, WEEK, MONTH, QUARTER = "day", "week", "month", "quarter"
 KINDS = (DAY, WEEK, MONTH, QUARTER)
@@ -49,6 +50,8 @@ def bounds(start: dt.date, kind: str, zone) -> tuple[dt.datetime, dt.datetime]:
 
 
 def label(start: dt.date, kind: str) -> str:
+    """The period as a stable key for machines (API, exports): 2026-11-29, 2026-W48, 2026-11,
+    2026-Q4. People read ``period_name``."""
     if kind == DAY:
         return start.isoformat()
     if kind == WEEK:
@@ -57,6 +60,20 @@ def label(start: dt.date, kind: str) -> str:
     if kind == MONTH:
         return f"{start:%Y-%m}"
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def period_name(start: dt.date, kind: str) -> str:
+    """The period in the reader's language, as people say it: “29 November 2026”, “week 48 of
+    2026”, “November 2026”, “Q4 2026” (in Dutch “29 november 2026”, “week 48 van 2026”,
+    “november 2026”, “4e kwartaal 2026”)."""
+    if kind == DAY:
+        return formats.date_format(start, "j F Y")
+    if kind == WEEK:
+        year, week, _weekday = start.isocalendar()
+        return _("week %(week)s of %(year)s") % {"week": week, "year": year}
+    if kind == MONTH:
+        return formats.date_format(start, "F Y")
+    return _("Q%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
 
 
 def local_day(time_zone: str):

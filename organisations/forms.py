@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from organisations import webhooks
 from organisations.models import (
+    MIN_GROUP_SIZE,
     Department,
     Organisation,
     Role,
@@ -86,8 +87,8 @@ class OrganisationSettingsForm(forms.ModelForm):
         zones = sorted(zoneinfo.available_timezones())
         self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
         self.fields["min_responses"].min_value = 1
-        self.fields["min_group_size"].min_value = 3
-        self.fields["min_comment_group_size"].min_value = 3
+        self.fields["min_group_size"].min_value = MIN_GROUP_SIZE
+        self.fields["min_comment_group_size"].min_value = MIN_GROUP_SIZE
         self.fields["min_comment_group_size"].required = False  # left empty: unchanged
         self.fields["invitation_throttle_days"].min_value = 1
         for name in ("invitation_throttle_days", "invitation_reminder_days"):
@@ -125,14 +126,8 @@ class OrganisationSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        group, comments = cleaned.get("min_group_size"), cleaned.get("min_comment_group_size")
         if (cleaned.get("quiet_from") is None) != (cleaned.get("quiet_until") is None):
             self.add_error("quiet_until", _("Give both times of the quiet window, or neither."))
-        if group and comments and comments < group:
-            self.add_error(
-                "min_comment_group_size",
-                _("Comments need at least as many people as the other results."),
-            )
         return cleaned
 
 

@@ -1,7 +1,9 @@
-"""Dates and times on pages in the organisation's own time zone."""
+"""Dates and times on pages in the organisation's own time zone; headers that keep logged-in
+pages out of caches and the browser's powerful features switched off."""
 
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
@@ -36,4 +38,23 @@ class HtmxVaryMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
+
+
+class PrivacyHeadersMiddleware:
+    """Every answer to a logged-in person (or to an API token) is ``Cache-Control: private,
+    no-store``: comments, exports and figures never stay in a shared cache, nor in the browser's
+    cache for the next person at the same computer after logging out. Every answer carries the
+    ``Permissions-Policy`` that switches off features the site never uses."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "private, no-store"
+        if settings.PERMISSIONS_POLICY:
+            response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

@@ -6,10 +6,14 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# No alignment figure is ever shown for fewer people: an organisation may ask for more, not less.
+MIN_GROUP_SIZE = 5
 
 
 def validate_time_zone(value: str) -> None:
@@ -56,12 +60,14 @@ class Organisation(models.Model):
     )
     min_group_size = models.PositiveSmallIntegerField(
         _("minimum group size"),
-        default=5,
+        default=MIN_GROUP_SIZE,
+        validators=[MinValueValidator(MIN_GROUP_SIZE)],
         help_text=_("Alignment results are shown only for groups of at least this many people."),
     )
     min_comment_group_size = models.PositiveSmallIntegerField(
         _("minimum group size for comments"),
         default=8,
+        validators=[MinValueValidator(MIN_GROUP_SIZE)],
         help_text=_(
             "Alignment comments are shown only for groups of at least this many people. "
             "A survey keeps the sizes it was opened with."
@@ -156,6 +162,20 @@ class Organisation(models.Model):
                 if not field.primary_key and field.name != "recomputing_since"
             ]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if (
+            self.min_group_size
+            and self.min_comment_group_size
+            and self.min_comment_group_size < self.min_group_size
+        ):
+            raise ValidationError(
+                {
+                    "min_comment_group_size": _(
+                        "Comments need at least as many people as the other results."
+                    )
+                }
+            )
 
     def in_quiet_window(self, moment) -> bool:
         """Whether invitation e-mails wait at ``moment`` (the window may span midnight)."""
@@ -673,3 +693,55 @@ class SingleSignOn(models.Model):
 
     def covers(self, email: str) -> bool:
         return email.rpartition("@")[2].casefold() in self.domain_list
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries are only ever added: no update or delete path exists in the application (and
+    on PostgreSQL the table itself refuses both, see migration 0008)."""
+
+    def in_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to the organisation's people, roles, teams, settings, tokens and
+    surveys, and every export of comments. Never a customer's or an answer's data."""
+
+    # No database constraint and nothing cascades: an entry outlives its organisation and actor.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor = models.CharField(_("who"), max_length=200, blank=True)
+    action = models.CharField(_("what"), max_length=60)
+    subject = models.CharField(_("on what"), max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "-at"], name="audit_by_organisation")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

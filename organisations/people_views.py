@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from organisations import audit, roles, tasks, welcome
 from organisations import people as people_service
-from organisations import roles, tasks, welcome
 from organisations.enqueue import send
 from organisations.forms import (
     DepartmentForm,
@@ -80,6 +80,13 @@ def person_create(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             person = form.save()
+            audit.record(
+                person.organisation,
+                request.user,
+                "person.added",
+                str(person),
+                changes=audit.form_changes(form),
+            )
             if request.POST.get("welcome") == "1":
                 _welcome([person])
         messages.success(request, _("%(name)s is added.") % {"name": person})
@@ -99,7 +106,14 @@ def person_edit(request, pk):
     person = roles.get_editable_person_or_404(request.user, pk)
     form = PersonForm(request.POST or None, instance=person, editor=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            changes = audit.form_changes(form)
+            if changes:
+                action = "role.changed" if "role" in changes else "person.changed"
+                audit.record(
+                    person.organisation, request.user, action, str(person), changes=changes
+                )
         messages.success(request, _("The changes to %(name)s are saved.") % {"name": person})
         return redirect("organisations:people")
     return render(
@@ -118,6 +132,7 @@ def person_leave(request, pk):
     if person.pk == request.user.pk:
         messages.error(request, _("You cannot mark yourself as having left."))
     elif people_service.deactivate(person):
+        audit.record(person.organisation, request.user, "person.left", str(person))
         messages.success(
             request,
             _("%(name)s has left: no more login, digests or invitations; what they did stays.")
@@ -135,6 +150,8 @@ def person_forget(request, pk):
         messages.error(request, _("Only people who have left can be forgotten."))
         return redirect("organisations:person_edit", pk=person.pk)
     people_service.anonymise(person)
+    # Named by number only: their name is what was asked to go.
+    audit.record(person.organisation, request.user, "person.forgotten", f"#{person.pk}")
     messages.success(
         request, _("Their name and address are gone; their ideas and votes stay, anonymous.")
     )
@@ -225,6 +242,13 @@ def people_import_detail(request, pk):
     if request.method == "POST" and preview.applied_at is None:
         applied, reading, changes = apply_import(preview, editor=request.user)
         if applied:
+            audit.record(
+                preview.organisation,
+                request.user,
+                "people.imported",
+                preview.filename,
+                counts={"changes": len(changes), "new people": len(preview.new_people)},
+            )
             if preview.welcome_new_people:
                 new_people = User.objects.filter(pk__in=preview.new_people)
                 with transaction.atomic():
@@ -291,9 +315,16 @@ def teams(request):
     )
 
 
-def _edit(request, form, template, done):
+def _edit(request, form, template, done, kind):
+    """Save a team or department form; the audit log records what changed."""
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        adding = form.instance._state.adding
+        with transaction.atomic():
+            saved = form.save()
+            changes = audit.form_changes(form)
+            if adding or changes:
+                action = f"{kind}.added" if adding else f"{kind}.changed"
+                audit.record(saved.organisation, request.user, action, str(saved), changes=changes)
         messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
         return redirect(done)
     return render(request, template, {"form": form}, status=400 if form.errors else 200)
@@ -304,7 +335,7 @@ def _edit(request, form, template, done):
 @roles.allowed_if(roles.can_manage_teams)
 def team_create(request):
     form = TeamForm(request.POST or None, organisation=request.user.organisation)
-    return _edit(request, form, "organisations/team_form.html", "organisations:teams")
+    return _edit(request, form, "organisations/team_form.html", "organisations:teams", "team")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -313,7 +344,7 @@ def team_create(request):
 def team_edit(request, pk):
     team = get_object_or_404(Team.objects.in_organisation(request.user.organisation), pk=pk)
     form = TeamForm(request.POST or None, instance=team, organisation=request.user.organisation)
-    return _edit(request, form, "organisations/team_form.html", "organisations:teams")
+    return _edit(request, form, "organisations/team_form.html", "organisations:teams", "team")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -321,7 +352,9 @@ def team_edit(request, pk):
 @roles.allowed_if(roles.can_manage_teams)
 def department_create(request):
     form = DepartmentForm(request.POST or None, organisation=request.user.organisation)
-    return _edit(request, form, "organisations/department_form.html", "organisations:teams")
+    return _edit(
+        request, form, "organisations/department_form.html", "organisations:teams", "department"
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -334,7 +367,9 @@ def department_edit(request, pk):
     form = DepartmentForm(
         request.POST or None, instance=department, organisation=request.user.organisation
     )
-    return _edit(request, form, "organisations/department_form.html", "organisations:teams")
+    return _edit(
+        request, form, "organisations/department_form.html", "organisations:teams", "department"
+    )
 
 
 @sensitive_post_parameters()

@@ -179,6 +179,15 @@ def can_manage_tokens(user) -> bool:
     return is_management(user)
 
 
+def can_see_audit_log(user) -> bool:
+    return is_management(user)
+
+
+def can_handle_customer_requests(user) -> bool:
+    """Finding, exporting and erasing a customer's data (GDPR requests)."""
+    return is_management(user)
+
+
 def tokens_visible_to(user):
     if not can_manage_tokens(user):
         return IntegrationToken.objects.none()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from mozilla_django_oidc import views as oidc_views
 from requests import RequestException
 
-from organisations import roles, sso
+from organisations import audit, roles, sso
 from organisations.forms import SingleSignOnForm
 from organisations.models import SingleSignOn
 
@@ -137,6 +137,9 @@ def single_sign_on(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
+            changes = audit.form_changes(form, secret={"client_secret"})
+            if changes:
+                audit.record(organisation, request.user, "single_sign_on.changed", changes=changes)
         messages.success(request, _("Single sign-on is saved."))
         return redirect("organisations:single_sign_on")
     return render(

@@ -26,6 +26,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("organisation/", views.organisation_settings, name="organisation_settings"),
     path("organisation/sso/", sso_views.single_sign_on, name="single_sign_on"),
+    path("organisation/audit/", views.audit_log, name="audit_log"),
     path("integrations/", views.tokens, name="tokens"),
     path("integrations/new/", views.token_create, name="token_create"),
     path("integrations/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.decorators import ratelimit
 
-from organisations import login_throttling, roles, webhooks
+from organisations import audit, login_throttling, roles, webhooks
 from organisations.forms import (
     AccountForm,
     IntegrationTokenForm,
@@ -22,7 +22,14 @@ from organisations.forms import (
     PasswordResetForm,
     WebhookForm,
 )
-from organisations.models import ClockChange, IntegrationToken, User, Webhook
+from organisations.models import (
+    AuditEntry,
+    ClockChange,
+    IntegrationToken,
+    Organisation,
+    User,
+    Webhook,
+)
 from organisations.signals import time_zone_changed
 
 
@@ -57,11 +64,12 @@ def token_create(request):
         name=form.cleaned_data["name"],
         created_by=request.user,
     )
+    audit.record(token.organisation, request.user, "token.created", token.name)
     # Shown once, on this response only; never stored or put in a message that could linger.
     response = render(
         request, "organisations/token_created.html", {"token": token, "raw_token": raw}
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -71,6 +79,7 @@ def token_create(request):
 def token_revoke(request, pk):
     token = get_object_or_404(roles.tokens_visible_to(request.user), pk=pk)
     token.revoke()
+    audit.record(token.organisation, request.user, "token.revoked", token.name)
     messages.success(request, _("Token “%(name)s” is revoked.") % {"name": token.name})
     return redirect("organisations:tokens")
 
@@ -85,6 +94,20 @@ def organisation_settings(request):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
+            # A field left empty keeps its value: only real changes are recorded.
+            changes = {
+                field: [str(form.initial.get(field)), str(form.cleaned_data[field])]
+                for field in form.changed_data
+            }
+            changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+            if changes:
+                audit.record(
+                    organisation,
+                    request.user,
+                    "settings.changed",
+                    organisation.name,
+                    changes=changes,
+                )
             if organisation.time_zone != previous_zone:
                 change = ClockChange.request(organisation, previous_zone, request.user)
                 transaction.on_commit(
@@ -172,6 +195,9 @@ def _webhook_page(request, form, status=200):
     )
 
 
+AUDIT_PAGE_SIZE = 200
+
+
 @require_safe
 @login_required
 @roles.allowed_if(roles.can_manage_tokens)
@@ -193,9 +219,10 @@ def webhook_create(request):
         team=form.cleaned_data["team"],
         created_by=request.user,
     )
+    audit.record(hook.organisation, request.user, "webhook.added", hook.url, events=hook.events)
     # The secret is shown on this response only: the receiver needs it to check signatures.
     response = render(request, "organisations/webhook_created.html", {"webhook": hook})
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -217,9 +244,11 @@ def webhook_pause(request, pk):
     hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
     if hook.paused_at is None:
         Webhook.objects.filter(pk=hook.pk).update(paused_at=timezone.now())
+        audit.record(hook.organisation, request.user, "webhook.paused", hook.url)
         messages.success(request, _("The webhook is paused."))
     else:
         webhooks.resume(hook)
+        audit.record(hook.organisation, request.user, "webhook.resumed", hook.url)
         messages.success(request, _("The webhook is active again; waiting events go out now."))
     return redirect("organisations:webhook_detail", pk=hook.pk)
 
@@ -229,6 +258,21 @@ def webhook_pause(request, pk):
 @roles.allowed_if(roles.can_manage_tokens)
 def webhook_delete(request, pk):
     hook = get_object_or_404(roles.webhooks_visible_to(request.user), pk=pk)
+    audit.record(hook.organisation, request.user, "webhook.removed", hook.url)
     hook.delete()
     messages.success(request, _("The webhook is removed; it receives nothing more."))
     return redirect("organisations:webhooks")
+
+
+@require_safe
+@login_required
+@roles.allowed_if(roles.can_see_audit_log)
+def audit_log(request):
+    """The organisation's audit log, newest first (the latest entries; older ones stay)."""
+    entries = list(AuditEntry.objects.in_organisation(request.user.organisation)[:AUDIT_PAGE_SIZE])
+    models = {"settings": Organisation, "person": User, "role": User}
+    for entry in entries:
+        entry.label = audit.label(entry.action)
+        model = models.get(entry.action.split(".")[0], Organisation)
+        entry.lines = audit.detail_lines(entry, model)
+    return render(request, "organisations/audit_log.html", {"entries": entries})

@@ -136,8 +136,8 @@ class TargetForm(forms.ModelForm):
         labels = {"goal_amount": _("Goal")}
         help_texts = {
             "goal_amount": _(
-                "A change (“8” for NPS +8, “-5” for an error rate 5 points lower) or the value "
-                "to reach (“40”, “5” for 5%)."
+                "A change (“8” for NPS +8, “-5” for an error rate 5 percentage points lower) "
+                "or the value to reach (“40”, “5” for 5%)."
             )
         }
 
@@ -161,7 +161,7 @@ class TargetForm(forms.ModelForm):
             # The target's own baseline stays selectable, however long ago it was.
             own = f"{self.instance.period}:{self.instance.baseline_start.isoformat()}"
             if own not in {value for _group, options in choices for value, _label in options}:
-                label = clock.label(self.instance.baseline_start, self.instance.period)
+                label = clock.period_name(self.instance.baseline_start, self.instance.period)
                 choices.append((own, label))
             self.initial.setdefault("baseline", own)
         else:

@@ -93,6 +93,11 @@ class Programme(models.Model):
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("The end lies before the start.")})
 
+    @property
+    def is_finished(self) -> bool:
+        """Completed or stopped: its plan and needs are kept as they were, read-only."""
+        return self.status in (ProgrammeStatus.COMPLETED, ProgrammeStatus.STOPPED)
+
     def make_current(self) -> None:
         """Make this the organisation's current programme (and no other)."""
         with transaction.atomic():

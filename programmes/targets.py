@@ -31,6 +31,8 @@ ON_TRACK, AT_RISK, ACHIEVED, MISSED, NO_DATA = (
     "missed",
     "no_data",
 )
+# Reached the goal, but the change since the baseline cannot yet be told from noise.
+LOOKS_ACHIEVED = "looks_achieved"
 
 
 def _figure_json(estimate: metrics.Estimate, start: dt.date, kind: str) -> dict:
@@ -59,7 +61,7 @@ class TargetProgress:
     current_start: dt.date
     goal: float | None
     progress: float | None  # 0 at the baseline, 1 at the goal
-    expected: float  # the share of the time from baseline to due date that has passed
+    expected: float  # the share of the time from the day it was set to the due date passed
     expected_value: float | None
     status: str
     behind_beyond_noise: bool  # the whole interval lies behind where it should be by now
@@ -79,11 +81,11 @@ class TargetProgress:
 
     @property
     def baseline_label(self):
-        return clock.label(self.baseline_start, self.target.period)
+        return clock.period_name(self.baseline_start, self.target.period)
 
     @property
     def current_label(self):
-        return clock.label(self.current_start, self.target.period)
+        return clock.period_name(self.current_start, self.target.period)
 
     @property
     def change_text(self) -> tuple[str, str, str]:
@@ -92,8 +94,9 @@ class TargetProgress:
         places = 1 if self.is_rate else 0
 
         def signed(value):
-            text = formats.number_format(round(value, places), places)
-            return f"+{text}" if round(value, places) > 0 else text
+            rounded = round(value, places) + 0.0  # -0.0 + 0.0 is 0.0: never "-0"
+            text = formats.number_format(rounded, places)
+            return f"+{text}" if rounded > 0 else text
 
         change = self.change
         return signed(change.delta), signed(change.low), signed(change.high)
@@ -114,6 +117,7 @@ class TargetProgress:
             ON_TRACK: _("On track"),
             AT_RISK: _("At risk"),
             ACHIEVED: _("Achieved"),
+            LOOKS_ACHIEVED: _("Looks achieved, still within the noise"),
             MISSED: _("Missed"),
             NO_DATA: _("No figures yet"),
         }[self.status]
@@ -165,10 +169,14 @@ def progress(organisation, team=None, *, all_teams=False, targets=None, today=No
         ):
             wanted.add((target.team_id, target.period, start))
     rows = read.counts(organisation, wanted)
-    return [_progress_of(target, rows, organisation.min_responses, today) for target in targets]
+    local_day = clock.local_day(organisation.time_zone)
+    return [
+        _progress_of(target, rows, organisation.min_responses, today, local_day)
+        for target in targets
+    ]
 
 
-def _progress_of(target, rows, min_responses, today) -> TargetProgress:
+def _progress_of(target, rows, min_responses, today, local_day) -> TargetProgress:
     kind, team_id = target.period, target.team_id
     baseline = read.figure(
         target.metric, rows.get((team_id, kind, target.baseline_start)), min_responses
@@ -190,9 +198,11 @@ def _progress_of(target, rows, min_responses, today) -> TargetProgress:
             rows.get((team_id, kind, target.baseline_start)),
             rows.get((team_id, kind, current_start)),
         )
-    start = clock.next_start(target.baseline_start, kind)
-    span = (target.due_on - start).days
-    expected = 1.0 if span <= 0 else min(1.0, max(0.0, (today - start).days / span))
+    # Expected progress runs from the day the target was set, not from the end of its baseline
+    # period: a target set today on a September baseline has had no time yet.
+    set_on = set_on_day(target, local_day)
+    span = (target.due_on - set_on).days
+    expected = 1.0 if span <= 0 else min(1.0, max(0.0, (today - set_on).days / span))
     result = TargetProgress(
         target=target,
         baseline=baseline,
@@ -214,19 +224,71 @@ def _progress_of(target, rows, min_responses, today) -> TargetProgress:
         return result
     result.progress = (current.value - baseline.value) / (goal - baseline.value)
     upwards = goal > baseline.value
-    if (current.value >= goal) if upwards else (current.value <= goal):
-        result.status = ACHIEVED
-    elif today > target.due_on:
-        result.status = MISSED
-    elif result.progress >= expected:
-        result.status = ON_TRACK
-    else:
-        result.status = AT_RISK
-        best = current.high if upwards else current.low
+    result.status = status_of(
+        target,
+        baseline=baseline.value,
+        current=current.value,
+        goal=goal,
+        change=change,
+        progress=result.progress,
+        expected=expected,
+        first_period=clock.period_start(today, kind) == clock.period_start(set_on, kind),
+        overdue=today > target.due_on,
+    )
+    if result.status == AT_RISK:
+        # Judged by the interval of the change (both periods' uncertainty): behind beyond the
+        # noise only when even its best end falls short of where the figure should be by now.
+        best = change.high if upwards else change.low
         if best is not None:
-            line = result.expected_value
+            line = result.expected_value - baseline.value
             result.behind_beyond_noise = best < line if upwards else best > line
     return result
+
+
+def set_on_day(target, local_day) -> dt.date:
+    """The organisation's local day on which the target was set (``local_day`` from
+    ``clock.local_day``)."""
+    if target.created_at is None:  # an unsaved target: as if set when its baseline ended
+        return clock.next_start(target.baseline_start, target.period)
+    return local_day(target.created_at)
+
+
+def status_of(
+    target, *, baseline, current, goal, change, progress, expected, first_period, overdue
+) -> str:
+    """DESIGN.md's one rule for labels. Achieved: the figure has reached the goal and the change
+        since the baseline is real (its 95% interval excludes zero, in the goal's direction);
+        reached but not real: looks achieved, still within the noise. A change target ("NPS +8")
+        is reached when the change itself is, and judged by the change's interval, never by the
+        current figure's alone. In the period the target was set in, "at risk" only for a real move
+    away from the goal, never for being behind schedule."""
+    upwards = goal > baseline
+    if target.goal_kind == GoalKind.CHANGE and change is not None and change.delta is not None:
+        reached = (
+            change.delta >= target.goal_amount if upwards else change.delta <= target.goal_amount
+        )
+    else:
+        reached = current >= goal if upwards else current <= goal
+    if reached:
+        real = (
+            change is not None
+            and change.low is not None
+            and (change.low > 0 if upwards else change.high < 0)
+        )
+        return ACHIEVED if real else LOOKS_ACHIEVED
+    if overdue:
+        return MISSED
+    if first_period:
+        # Too early to be behind schedule; but a real move away from the goal is news now.
+        away = (
+            change is not None
+            and change.low is not None
+            and (change.high < 0 if upwards else change.low > 0)
+        )
+        return AT_RISK if away else ON_TRACK
+    if progress >= expected:
+        return ON_TRACK
+    return AT_RISK
 
 
 # --- Can the change be told from noise? ----------------------------------------------------------
@@ -243,7 +305,7 @@ def baseline_choices(organisation, today=None) -> list[tuple[str, str, list]]:
     ):
         start, options = clock.previous_start(clock.period_start(today, kind), kind), []
         for _i in range(count):
-            options.append((f"{kind}:{start.isoformat()}", clock.label(start, kind)))
+            options.append((f"{kind}:{start.isoformat()}", clock.period_name(start, kind)))
             start = clock.previous_start(start, kind)
         groups.append((group, kind, options))
     return groups

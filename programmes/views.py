@@ -64,7 +64,7 @@ def _programme_form(request, chosen):
 @roles.member_required
 def needs_edit(request, pk):
     chosen = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
-    if not roles.can_edit_programme(request.user):
+    if not roles.can_edit_programme(request.user) or chosen.is_finished:
         raise PermissionDenied
     form = NeedsForm(request.POST or None, programme=chosen)
     if request.method == "POST" and form.is_valid():
@@ -163,7 +163,7 @@ def _detectability_for(request, form):
     return {
         "check": result,
         "baseline": baseline,
-        "baseline_label": clock.label(parsed[1], parsed[0]) if parsed else "",
+        "baseline_label": clock.period_name(parsed[1], parsed[0]) if parsed else "",
         "team": team,
         "is_rate": metric != Metric.NPS,
         "unit": {
@@ -172,6 +172,8 @@ def _detectability_for(request, form):
             Metric.RETURNING_RATE: _("customers"),
         }[metric],
         "period_label": _("quarter") if period == clock.QUARTER else _("month"),
+        # The same word the target cards use: a rate changes by percentage points.
+        "points": _("percentage points") if metric != Metric.NPS else _("points"),
     }
 
 

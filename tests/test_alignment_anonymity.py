@@ -12,8 +12,8 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 
-from alignment import results
-from alignment.models import AlignmentComment, AnswerSet, Participant, ValueAnswer
+from alignment import batches, results
+from alignment.models import AlignmentComment, AnswerSet, Participant, QueuedAnswer, ValueAnswer
 from organisations.models import User
 from tests.alignment_data import answer, close, open_survey, values
 from tests.factories import UserFactory
@@ -183,7 +183,7 @@ def test_comments_only_for_groups_reaching_the_comment_minimum_and_never_a_small
     whole = page(client, survey, group="organisation").context["comments"]
     assert len(whole) == 10 and "Only Alpha says this" in whole
     redacted = next(text for text in whole if text.startswith("Ask"))
-    assert redacted == "Ask [name], mail [e-mail] or call [phone]"
+    assert redacted == "Ask ⟦name⟧, mail ⟦email⟧ or call ⟦phone⟧"
     assert "Wilhelmina" not in AlignmentComment.objects.get(text__startswith="Ask").text
 
 
@@ -235,6 +235,10 @@ def test_an_answer_given_through_the_form_stores_no_trace_of_the_person(login, o
     form |= dict.fromkeys(results.SCORE_KEYS, 4) | {"comment": "Fine"}
     response = login(org.employee).post(reverse("alignment:answer", args=[survey.pk]), form)
     assert response.status_code == 302
+    queued = QueuedAnswer.objects.values().get()
+    assert set(queued) == {"id", "survey_id", "answers"}
+    assert set(queued["answers"]) == {"team_ref", "scores", "values", "comment"}
+    batches.settle(close(survey))
     stored = AnswerSet.objects.values().get()
     assert set(stored) == {"id", "survey_id", "team_ref", *results.SCORE_KEYS}
     assert stored["team_ref"] == org.team_a.pk and stored["identity"] == 4
@@ -298,46 +302,76 @@ def test_answers_for_a_team_outside_the_survey_count_only_in_other(org):
     assert result.shown == {"organisation"}
 
 
-def test_each_answer_rewrites_the_teams_answers_with_new_keys_in_random_order(org):
+def test_answers_wait_in_a_queue_and_are_written_in_batches_with_new_keys(org):
+    """No transaction both marks a person as having answered and writes their answers: they
+    wait in a queue (without the person) and are written with others in random order."""
     (value,) = values(org.organisation, "Openness")
     survey = open_survey(org.organisation)
-    answer(survey, org.team_a, {value: ORDINARY}, comment="first")
-    first_keys = set(AnswerSet.objects.values_list("pk", flat=True))
-    first_comment = AlignmentComment.objects.get().pk
-    answer(survey, org.team_a, {value: TELLTALE}, comment="second")
-    assert set(AnswerSet.objects.values_list("pk", flat=True)).isdisjoint(first_keys)
-    assert first_comment not in set(AlignmentComment.objects.values_list("pk", flat=True))
-    assert ValueAnswer.objects.count() == 2 and AlignmentComment.objects.count() == 2
+    for pair in (ORDINARY, TELLTALE, ORDINARY, ORDINARY):
+        answer(survey, org.team_a, {value: pair}, comment="said")
+    assert QueuedAnswer.objects.count() == 4 and not AnswerSet.objects.exists()
+    assert batches.write_batch(survey.pk) == 0  # fewer than the minimum group size wait
+    queued_keys = set(QueuedAnswer.objects.values_list("pk", flat=True))
+    answer(survey, org.team_a, {value: TELLTALE})
+    assert batches.write_batch(survey.pk) == 5
+    assert not QueuedAnswer.objects.exists()
+    assert set(AnswerSet.objects.values_list("pk", flat=True)).isdisjoint(queued_keys)
+    assert AlignmentComment.objects.count() == 4
     pairs = sorted(ValueAnswer.objects.values_list("importance", "lived"))
-    assert pairs == sorted([ORDINARY, TELLTALE])
+    assert pairs == sorted([ORDINARY] * 3 + [TELLTALE] * 2)
+    assert Participant.objects.filter(survey=survey, has_answered=True).count() == 5
+
+
+def heap_versions(cursor, table) -> list:
+    """Every row version PostgreSQL keeps in ``table``'s pages, live or dead, read with
+    pageinspect: (xmin, xmax) of each."""
+    cursor.execute("SELECT pg_relation_size(%s) / current_setting('block_size')::int", [table])
+    (pages,) = cursor.fetchone()
+    versions = []
+    for page in range(pages):
+        cursor.execute(
+            "SELECT t_xmin::text, t_xmax::text FROM heap_page_items(get_raw_page(%s, %s))"
+            " WHERE lp_flags = 1",
+            [table, page],
+        )
+        versions += cursor.fetchall()
+    return versions
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_keeps_no_trace_of_which_transaction_wrote_whose_answer():
-    """PostgreSQL's xmin names the transaction that wrote a row: the one that stored an answer
-    also marked its person as having answered. Every answer of the team must carry the latest
-    transaction, so xmin matches a person to their whole team, never to one answer."""
+def test_after_closing_and_vacuum_no_row_version_ties_an_answer_to_a_person():
+    """The threat model's database reader: after the survey has closed and the answer tables
+    are vacuumed, no row version in them (live or dead, read from the pages themselves with
+    pageinspect) comes from a transaction that touched a participant's row."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("xmin is PostgreSQL's")
+        pytest.skip("pageinspect is PostgreSQL's")
     from tests.factories import OrganisationFactory, TeamFactory
 
     organisation = OrganisationFactory()
     team = TeamFactory(organisation=organisation)
     (value,) = values(organisation, "Openness")
     survey = open_survey(organisation)
-    for pair in (ORDINARY, TELLTALE, ORDINARY):
-        answer(survey, team, {value: pair})  # each in a transaction of its own
+    for number in range(7):  # each in transactions of its own; five make a batch at once
+        answer(survey, team, {value: (number % 5 + 1, 3)}, comment=f"comment {number}")
+    assert AnswerSet.objects.count() == 5 and QueuedAnswer.objects.count() == 2
+    close(survey)
+    batches.settle_closed_surveys()  # the last batch, then the vacuum
+    survey.refresh_from_db()
+    assert survey.vacuumed_at is not None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT DISTINCT xmin::text FROM alignment_answerset")
-        answer_transactions = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT DISTINCT xmin::text FROM alignment_valueanswer")
-        assert {row[0] for row in cursor.fetchall()} == answer_transactions
-        cursor.execute("SELECT xmin::text FROM alignment_participant WHERE has_answered")
-        participants = [row[0] for row in cursor.fetchall()]
-    assert len(answer_transactions) == 1
-    assert participants.count(next(iter(answer_transactions))) == 1  # only the latest person
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        participants = heap_versions(cursor, "alignment_participant")
+        person_transactions = {xid for version in participants for xid in version} - {"0"}
+        assert person_transactions
+        for table in batches.ANSWER_TABLES:
+            versions = heap_versions(cursor, table)
+            answer_transactions = {xid for version in versions for xid in version} - {"0"}
+            assert answer_transactions.isdisjoint(person_transactions), table
+        # No dead version is left: the pages hold exactly the live rows.
+        assert len(heap_versions(cursor, "alignment_answerset")) == AnswerSet.objects.count() == 7
+        assert heap_versions(cursor, "alignment_queuedanswer") == []
 
 
 def test_an_employee_whose_team_is_hidden_beside_a_small_one_is_told_why(

@@ -36,7 +36,7 @@ def test_the_demo_shows_most_teams_and_rolls_up_the_small_one(demo):
     shown_teams = {slug_of[key] for key in result.shown if key.startswith("team:")}
     assert shown_teams == {"klantenservice-noord", "klantenservice-zuid", "webwinkel"}
     assert result.previous is not None
-    assert "[name]" in " ".join(AlignmentComment.objects.values_list("text", flat=True))
+    assert "⟦name⟧" in " ".join(AlignmentComment.objects.values_list("text", flat=True))
 
 
 @pytest.mark.parametrize("username", ["manager", "hr", "lead", "employee", "employee2"])

@@ -193,6 +193,21 @@ EXPECTED |= {
     "dashboards:board_export": ("get", lambda o: ["xlsx"], only({}, 200)),
     "dashboards:compare": ("get", lambda o: [], only(MANAGEMENT, 403)),
     "organisations:account": ("get", lambda o: [], only({}, 200)),
+    "organisations:audit_log": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    # A customer's data (GDPR requests): management only; nothing found in another organisation.
+    "dashboards:customer_data": ("get", lambda o: [], only(MANAGEMENT, 403)),
+    "dashboards:customer_export": (
+        "post",
+        lambda o: [],
+        only(MANAGEMENT, 403),
+        {"reference": "C1"},
+    ),
+    "dashboards:customer_erase": (
+        "post",
+        lambda o: [],
+        only({"manager": 400, "other_manager": 400}, 403),
+        {"reference": "C1"},
+    ),
     "dashboards:digest_opt_out": ("get", lambda o: [o.digest_token], PUBLIC),
 }
 EXPECTED["dashboards:comment_reply"][2].update(hr=404, employee=404)

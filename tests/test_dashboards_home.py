@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from alignment.models import AlignmentSurvey, Participant
+from alignment.models import Participant
 from dashboards import needs_me
 from dashboards.models import CommentMark, MarkKind
 from feedback.ingest import store_responses
@@ -220,7 +220,7 @@ def test_employee_who_read_everything_is_told_so(client, org, django_assert_max_
 
 
 def _at_risk_target(org, team):
-    """NPS from 20 to 28 over five months, still 20 last month: behind by now."""
+    """NPS from 20 to 28, set two months ago and still 20 last month: behind by now."""
     this_month = clock.period_start(clock.local_today(org.organisation), clock.MONTH)
     last_month = clock.previous_start(this_month, clock.MONTH)
     baseline = clock.previous_start(clock.previous_start(last_month, clock.MONTH), clock.MONTH)
@@ -235,7 +235,7 @@ def _at_risk_target(org, team):
             passives=40,
             detractors=20,
         )
-    return Target.objects.create(
+    target = Target.objects.create(
         organisation=org.organisation,
         team=team,
         metric="nps",
@@ -245,6 +245,12 @@ def _at_risk_target(org, team):
         goal_amount=8,
         due_on=this_month + dt.timedelta(days=60),
     )
+    # Set when the baseline month ended: two months in, it should have moved by now.
+    set_on = clock.next_start(baseline, clock.MONTH)
+    Target.objects.filter(pk=target.pk).update(
+        created_at=dt.datetime.combine(set_on, dt.time(12), tzinfo=dt.UTC)
+    )
+    return target
 
 
 def test_lead_sees_ideas_to_decide_and_targets_at_risk_of_their_team_only(
@@ -295,8 +301,9 @@ def test_hr_sees_open_and_recent_surveys_with_their_response_only(
     recent = open_survey(org.organisation, title="Summer round", days_ago=60)
     old = open_survey(org.organisation, title="Last year's round", days_ago=400)
     today = timezone.localdate()
-    AlignmentSurvey.objects.filter(pk=recent.pk).update(closes_on=today - dt.timedelta(days=30))
-    AlignmentSurvey.objects.filter(pk=old.pk).update(closes_on=today - dt.timedelta(days=300))
+    for survey, days in ((recent, 30), (old, 300)):
+        survey.closes_on, survey.closes_at = today - dt.timedelta(days=days), None
+        survey.save()  # its closing instant follows the day
     page = _home(client, org.hr, assert_max=django_assert_max_num_queries)
     surveys = page.split('id="alignment-surveys"', 1)[1].split("</section>", 1)[0]
     assert "3 of 5 people asked have answered (60%)" in surveys

@@ -7,25 +7,27 @@ import html
 import io
 import json
 import re
+import time
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dashboards import digest, feed
+from dashboards import digest, feed, figures
 from dashboards.digest import digest_opt_out_token
 from dashboards.exports import as_bytes, neutralise
 from dashboards.models import CommentMark, Reply
 from dashboards.templatetags.charts import sparkline
 from feedback import ingest
 from feedback.models import Theme
+from kpis import read
 from tests.factories import TeamFactory, UserFactory
 
 # 18, and two for the team's open ideas: the ideas, and whether the person may propose one.
-TEAM_PAGE_QUERIES = 20
+TEAM_PAGE_QUERIES = 21  # one more: how far the customer history reaches back
 BOARD_QUERIES = 12
 
 
@@ -453,12 +455,12 @@ def test_weekly_digest_goes_once_to_each_member_in_their_language(org):
     by_person = {message.to[0]: message for message in mail.outbox}
     assert optout.email not in by_person
     dutch = by_person[org.employee.email]
-    assert dutch.subject == "Je week met klanten (2026-W47)"
+    assert dutch.subject == "Je week met klanten (week 47 van 2026)"
     assert "Alpha" in dutch.body and "NPS: 40" in dutch.body
     assert "Comment 0" in dutch.body and "Comment 3" not in dutch.body  # three most recent
     assert "Beta" not in dutch.body
     english = by_person[org.lead.email]
-    assert english.subject == "Your week with customers (2026-W47)"
+    assert english.subject == "Your week with customers (week 47 of 2026)"
     # The opt-out link works without logging in.
     link = re.search(r"http://[^\s]+/digest/[^\s]+/", dutch.body).group(0)
     path = link.split("127.0.0.1:8000", 1)[1]
@@ -747,3 +749,67 @@ def test_ideas_are_offered_from_comments_and_targets_to_who_may_propose_them(cli
     client.force_login(org.hr)
     page = client.get(team_url()).content.decode()
     assert "An idea for this target" not in page
+
+
+@pytest.mark.django_db
+def test_the_digest_opt_out_link_expires_and_never_shows_the_address(client, org, monkeypatch):
+    token = digest_opt_out_token(org.employee)
+    url = reverse("dashboards:digest_opt_out", args=[token])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert org.employee.email not in page.content.decode()
+    later = time.time() + digest.DIGEST_LINK_MAX_AGE.total_seconds() + 60
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    expired = client.get(url)
+    assert expired.status_code == 410
+    assert "This link has expired" in expired.content.decode()
+    client.post(url, {"subscribe": "0"})
+    org.employee.refresh_from_db()
+    assert org.employee.weekly_digest is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_charts_mark_too_few_and_the_running_period_and_wait_for_returning_history(client, org):
+    add_responses(org, org.team_a, [10] * 6 + [3] * 4)  # ten scores this month: too few
+    series = read.series(org.organisation, team=org.team_a, kind="month", last=12)
+    chart = figures.chart_data(series, min_count=30)
+    nps = {each["id"]: each for each in chart["charts"]}["nps"]
+    assert nps["too_few"][-1] is True and nps["n"][-1] == 10
+    assert chart["running"] == [False] * 11 + [True]
+    # The history starts this month: nobody can tell a returning customer from a new one yet.
+    assert series[-1]["returning_known"] is False
+    assert {each["id"]: each for each in chart["charts"]}["returning"]["value"][-1] is None
+    client.force_login(org.employee)
+    page = client.get(team_url()).content.decode()
+    assert "still running" in page and "too few to go by" in page
+
+
+def test_a_returning_rate_is_known_three_months_after_the_history_starts():
+    start = dt.date(2026, 1, 10)
+    assert not read.returning_known(dt.date(2026, 3, 1), start)
+    assert read.returning_known(dt.date(2026, 5, 1), start)
+    assert not read.returning_known(dt.date(2026, 5, 1), None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_digest_shows_a_detractors_comment_before_newer_praise(org):
+    last_week = MONDAY_MORNING - dt.timedelta(days=3)
+    rows = [
+        {
+            "team_id": org.team_a.pk,
+            "score": score,
+            "comment": f"Comment {n}",
+            "customer_hash": "",
+            "submitted_at": last_week - dt.timedelta(minutes=n),
+            "external_id": f"t{n}",
+        }
+        for n, score in enumerate([10, 9, 8, 10, 2])
+    ]
+    with transaction.atomic():
+        ingest.store_responses(org.organisation, rows, source="api")
+    week = digest.team_week(org.organisation, org.team_a, dt.date(2026, 11, 16))
+    assert [response.comment for response in week["comments"]] == [
+        "Comment 4",  # the week's one detractor, though the oldest
+        "Comment 0",
+        "Comment 1",
+    ]

@@ -149,3 +149,42 @@ def test_openapi_schema_documents_both_endpoints(client, db):
     items = body["content"]["application/json"]["schema"]
     assert items["maxItems"] == 1000
     assert "submitted_at" in items["items"]["properties"]
+
+
+def test_a_refused_query_parameter_answers_422_in_the_documented_error_shape(client, api_token):
+    response = client.get(
+        "/api/v1/kpis", {"period": "null"}, headers={"authorization": f"Bearer {api_token}"}
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert isinstance(body["detail"], str) and "period" in body["detail"]
+    assert body["errors"][0]["field"] == "period" and body["errors"][0]["index"] is None
+
+
+def test_the_schema_documents_every_status_and_what_is_refused(client, db):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path, method in (("/api/v1/responses", "post"), ("/api/v1/interactions", "post")):
+        operation = paths[path][method]
+        assert {"200", "400", "401", "413"} <= set(operation["responses"])
+        row = operation["requestBody"]["content"]["application/json"]["schema"]["items"]
+        assert row["additionalProperties"] is False
+        team = row["properties"]["team"]["anyOf"][0]
+        assert team["minLength"] == 1
+    assert {"200", "401", "404", "422"} <= set(paths["/api/v1/kpis"]["get"]["responses"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("external_id", 1.5), ("customer_ref", True), ("team", ""), ("is_error", "maybe")],
+)
+def test_values_the_schema_does_not_allow_are_refused(org, post_rows, field, value):
+    row = {"team": "alpha", "occurred_at": "2026-02-01", field: value}
+    response = post_rows("interactions", [row])
+    assert response.status_code == 400
+    assert field in {error["field"] for error in response.json()["errors"]}
+
+
+def test_a_whole_number_for_a_text_field_is_taken_as_its_digits(org, post_rows):
+    row = {"team": "alpha", "occurred_at": "2026-02-01", "external_id": 12345, "is_error": 1}
+    assert post_rows("interactions", [row]).status_code == 200
+    assert Interaction.objects.get().external_id == "12345"

@@ -69,7 +69,7 @@ def test_a_team_lead_logs_a_complaint(lead_client, org):
     assert stored.source == "manual"
     assert stored.created_by == org.lead
     assert stored.external_id is None
-    assert stored.note == "Pakket kwijt. Bel [phone] of mail [e-mail]"
+    assert stored.note == "Pakket kwijt. Bel ⟦phone⟧ of mail ⟦email⟧"
     assert stored.customer_hash == customer_hash(org.organisation.customer_ref_secret, "klant 42")
     assert "klant 42" not in str(Interaction.objects.values().get()).casefold()
     page = lead_client.get(response["Location"]).content.decode()

@@ -142,7 +142,7 @@ def test_the_personal_form_stores_one_answer_even_when_opened_twice(inviting, cl
     again = client.post(address, {"score": "10"})
     assert b"answered already" in again.content
     (response,) = Response.objects.all()
-    assert response.score == 3 and response.comment == "Mail me at [e-mail]"
+    assert response.score == 3 and response.comment == "Mail me at ⟦email⟧"
     assert response.invitation_id == outcome.invitation.pk
     assert response.customer_hash == "a" * 64
     assert Invitation.objects.get().answered_at is not None

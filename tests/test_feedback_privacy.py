@@ -1,20 +1,24 @@
 """Customer references are stored only as a keyed hash; comments are redacted before storing."""
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
+from django.utils import timezone, translation
 
 from feedback.models import Response
-from feedback.privacy import customer_hash, customer_hasher, redact
+from feedback.privacy import customer_hash, customer_hasher, redact, spoken
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Mail me: jan.jansen+shop@example.co.uk please", "Mail me: [e-mail] please"),
-        ("Bel 06-12345678 of 020 123 4567", "Bel [phone] of [phone]"),
-        ("Call +31 (0)6 1234 5678.", "Call [phone]."),
-        ("Terugstorten op NL91 ABNA 0417 1643 00 graag", "Terugstorten op [IBAN] graag"),
-        ("iban nl91abna0417164300", "iban [IBAN]"),
-        ("DE89370400440532013000 thanks", "[IBAN] thanks"),
+        ("Mail me: jan.jansen+shop@example.co.uk please", "Mail me: ⟦email⟧ please"),
+        ("Bel 06-12345678 of 020 123 4567", "Bel ⟦phone⟧ of ⟦phone⟧"),
+        ("Call +31 (0)6 1234 5678.", "Call ⟦phone⟧."),
+        ("Terugstorten op NL91 ABNA 0417 1643 00 graag", "Terugstorten op ⟦iban⟧ graag"),
+        ("iban nl91abna0417164300", "iban ⟦iban⟧"),
+        ("DE89370400440532013000 thanks", "⟦iban⟧ thanks"),
     ],
 )
 def test_contact_details_are_redacted(text, expected):
@@ -64,7 +68,7 @@ def test_the_reference_itself_is_stored_nowhere(org, post_rows):
     assert stored["customer_hash"] == customer_hash(
         org.organisation.customer_ref_secret, "CUST-98765"
     )
-    assert stored["comment"] == "Bel me op [phone] of mail [e-mail]"
+    assert stored["comment"] == "Bel me op ⟦phone⟧ of mail ⟦email⟧"
 
 
 @pytest.mark.parametrize(
@@ -73,3 +77,33 @@ def test_the_reference_itself_is_stored_nowhere(org, post_rows):
 )
 def test_several_phone_numbers_in_a_row_are_all_redacted(text):
     assert not any(ch.isdigit() for ch in redact(text)), redact(text)
+
+
+def test_markers_are_stored_neutral_and_shown_in_the_readers_language():
+    stored = redact("Bel 06-12345678 of mail jan@example.nl")
+    assert stored == "Bel ⟦phone⟧ of mail ⟦email⟧"
+    assert spoken(stored) == "Bel [phone number] of mail [e-mail address]"
+    with translation.override("nl"):
+        assert spoken(stored) == "Bel [telefoonnummer] of mail [e-mailadres]"
+
+
+def test_the_migration_rewrites_the_english_markers_stored_before(org):
+    migration = import_module("feedback.migrations.0004_neutral_redaction_marks")
+    response = Response.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        score=3,
+        comment="Call [phone] or [e-mail]",
+        submitted_at=timezone.now(),
+    )
+    untouched = Response.objects.create(
+        organisation=org.organisation,
+        team=org.team_a,
+        score=9,
+        comment="Fine [really]",
+        submitted_at=timezone.now(),
+    )
+    migration.forwards(apps, None)
+    response.refresh_from_db()
+    untouched.refresh_from_db()
+    assert response.comment == "Call ⟦phone⟧ or ⟦email⟧" and untouched.comment == "Fine [really]"

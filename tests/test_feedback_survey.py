@@ -33,7 +33,7 @@ def test_a_customer_answers_and_is_thanked(client, link):
     assert "Thank you" in thanks.content.decode()
     stored = Response.objects.get()
     assert (stored.score, stored.team, stored.source) == (3, link.team, "form")
-    assert stored.comment == "Lang gewacht, bel [phone]"
+    assert stored.comment == "Lang gewacht, bel ⟦phone⟧"
     assert stored.survey_link == link and stored.contact_email == ""
 
 

@@ -382,7 +382,7 @@ def test_redaction_marks_do_not_count_as_keywords(org):
         organisation=org.organisation, name="Phone", keywords="phone, mail"
     )
     matcher = ThemeMatcher([theme])
-    assert matcher.match("Call me on [phone] or [e-mail]") == []
+    assert matcher.match("Call me on ⟦phone⟧ or ⟦email⟧") == []
     assert matcher.match("Nobody answers the phone") == [theme.pk]
 
 

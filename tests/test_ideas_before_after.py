@@ -75,7 +75,10 @@ def test_nps_before_it_was_accepted_against_after_it_was_done(org):
     assert result.after.value == pytest.approx(100 * (75 - 15) / 115)
     assert result.change == metrics.nps_change(before, after)
     assert result.change.significant  # +2.9 to +52: the interval excludes zero
-    assert (result.before_label, result.after_label) == ("2026-03 – 2026-05", "2026-09 – 2026-10")
+    assert (result.before_label, result.after_label) == (
+        "March 2026 – May 2026",
+        "September 2026 – October 2026",
+    )
 
 
 def test_the_error_rate_of_its_target_per_quarter(org):

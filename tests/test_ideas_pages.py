@@ -121,8 +121,8 @@ def test_hr_has_no_team_to_propose_for_and_sees_no_link(login, org):
 
 def test_ideas_only_about_context_are_a_finding_with_a_fix():
     counts = dict.fromkeys(range(1, 8), 0) | {7: 4, 6: 1}
-    (finding,) = coherence.diagnose([], ideas_per_level=counts)
-    assert finding.rule == coherence.IDEAS_ONLY_CONTEXT
+    empty, finding = coherence.diagnose([], ideas_per_level=counts)
+    assert empty.rule == coherence.EMPTY_PLAN and finding.rule == coherence.IDEAS_ONLY_CONTEXT
     assert "4 of the 5 ideas" in str(finding.explanation)
     assert str(finding.fix)
 

@@ -192,3 +192,11 @@ def test_an_item_serves_an_item_exactly_one_level_up_in_the_same_programme(org, 
         PlanItem(programme=other, level=2, title="elsewhere", serves=mission).full_clean()
     with pytest.raises(ValidationError, match="negative"):
         PlanItem(programme=programme, level=1, title="m", effort_hours=-1).full_clean()
+
+
+def test_an_empty_plan_is_not_called_coherent():
+    assert rules(coherence.diagnose([])) == [coherence.EMPTY_PLAN]
+    dropped = item(Level.MISSION, status=PlanItemStatus.DROPPED)
+    (finding,) = coherence.diagnose([dropped])
+    assert finding.rule == coherence.EMPTY_PLAN
+    assert "empty" in str(finding.title) and str(finding.fix)

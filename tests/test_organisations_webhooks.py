@@ -169,7 +169,7 @@ def test_management_registers_a_webhook_and_sees_its_secret_once(org, login, set
     hook = Webhook.objects.get()
     assert (hook.events, hook.team) == (["followup.opened"], org.team_a)
     assert hook.secret in page.content.decode()
-    assert page["Cache-Control"] == "no-store"
+    assert page["Cache-Control"] == "private, no-store"
     detail = client.get(reverse("organisations:webhook_detail", args=[hook.pk]))
     assert hook.secret not in detail.content.decode()
 

@@ -390,3 +390,44 @@ def test_dutch_programme_pages_have_no_english_left(org, programme, plan, role, 
     assert '<html lang="nl">' in page
     left = [s for s in english_strings() if s in page or s.replace('"', "&quot;") in page]
     assert left == []
+
+
+def test_an_empty_plan_is_diagnosed_as_empty_not_coherent(login, org, programme):
+    client = login(org.manager)
+    page = client.get(reverse("dashboards:programme")).content.decode()
+    assert "The plan is empty" in page and "finds the plan coherent" not in page
+    diagnosis = client.get(reverse("dashboards:diagnosis", args=[programme.pk])).content.decode()
+    assert "The plan is empty" in diagnosis and "Nothing to fix" not in diagnosis
+
+
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_a_finished_programme_is_read_only(login, org, programme, plan, status):
+    Programme.objects.filter(pk=programme.pk).update(status=status)
+    client = login(org.manager)
+    page = client.get(reverse("dashboards:programme")).content.decode()
+    assert "can no longer be changed" in page
+    assert reverse("dashboards:item_edit", args=[plan["values"].pk]) not in page
+    assert reverse("dashboards:item_create", args=[programme.pk]) not in page
+    assert reverse("programmes:needs_edit", args=[programme.pk]) not in page
+    # The programme itself can still be edited, to set it running again.
+    assert reverse("programmes:programme_edit", args=[programme.pk]) in page
+    create = reverse("dashboards:item_create", args=[programme.pk])
+    assert client.get(create, {"level": 4}).status_code == 403
+    assert client.post(create, item_data(level=4)).status_code == 403
+    edit = reverse("dashboards:item_edit", args=[plan["values"].pk])
+    assert client.post(edit, item_data(title="changed")).status_code == 403
+    delete = reverse("dashboards:item_delete", args=[plan["values"].pk])
+    assert client.post(delete).status_code == 403
+    assert client.post(reverse("programmes:needs_edit", args=[programme.pk]), {}).status_code == 403
+    assert PlanItem.objects.count() == 3
+    assert PlanItem.objects.get(pk=plan["values"].pk).title == "Reporting errors is learning"
+
+
+def test_the_item_pages_of_their_own_post_as_plain_forms(login, org, programme, plan):
+    client = login(org.manager)
+    create = reverse("dashboards:item_create", args=[programme.pk])
+    page = client.get(create, {"level": 4}).content.decode()
+    assert f'action="{create}"' in page and "hx-post" not in page and "hx-target" not in page
+    edit = reverse("dashboards:item_edit", args=[plan["values"].pk])
+    page = client.get(edit).content.decode()
+    assert f'action="{edit}"' in page and "hx-post" not in page and "hx-get" not in page

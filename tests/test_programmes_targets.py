@@ -29,7 +29,16 @@ def rollup(org, start, team=None, kind="month", **counts):
     )
 
 
-def target(org, team=None, metric=Metric.NPS, kind=GoalKind.CHANGE, amount=8, **extra):
+def target(
+    org,
+    team=None,
+    metric=Metric.NPS,
+    kind=GoalKind.CHANGE,
+    amount=8,
+    set_on=dt.date(2026, 9, 1),
+    **extra,
+):
+    """A target set at noon (Amsterdam) on ``set_on``."""
     values = {
         "organisation": org.organisation,
         "team": team,
@@ -40,7 +49,11 @@ def target(org, team=None, metric=Metric.NPS, kind=GoalKind.CHANGE, amount=8, **
         "goal_amount": amount,
         "due_on": dt.date(2026, 12, 31),
     } | extra
-    return Target.objects.create(**values)
+    made = Target.objects.create(**values)
+    set_at = dt.datetime.combine(set_on, dt.time(12), tzinfo=ZoneInfo("Europe/Amsterdam"))
+    Target.objects.filter(pk=made.pk).update(created_at=set_at)
+    made.refresh_from_db()
+    return made
 
 
 def only(org, team=None, **kwargs):
@@ -64,11 +77,98 @@ def test_progress_reads_baseline_and_current_value_from_the_rollups(org):
     assert not result.behind_beyond_noise  # 100 scores: the interval still reaches the line
 
 
-def test_a_target_reached_is_achieved(org):
+def test_a_target_reached_with_a_real_change_is_achieved(org):
+    # NPS 20 -> 30 on a thousand scores each: the change's interval is about +3 to +17.
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=400, passives=400, detractors=200)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=500, passives=300, detractors=200)
+    target(org, org.team_a)  # +8
+    result = only(org, org.team_a)
+    assert result.change.delta == pytest.approx(10) and result.change.low > 0
+    assert result.status == targets.ACHIEVED
+
+
+def test_a_target_reached_within_the_noise_only_looks_achieved(org):
+    # The same +10, on a hundred scores each: the change's interval runs from about -12 to +31.
     rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
     rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=50, passives=30, detractors=20)
     target(org, org.team_a)
-    assert only(org, org.team_a).status == targets.ACHIEVED
+    result = only(org, org.team_a)
+    assert result.change.low < 0 < result.change.high and not result.change.significant
+    assert result.status == targets.LOOKS_ACHIEVED
+    assert result.status_label == "Looks achieved, still within the noise"
+
+
+def test_an_absolute_goal_reached_by_a_change_within_the_noise_only_looks_achieved(org):
+    # The issue's delivery team: +6 points with an interval from about -10 to +21.
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=30, passives=40, detractors=30)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=36, passives=34, detractors=30)
+    target(org, org.team_a, kind=GoalKind.ABSOLUTE, amount=5)  # NPS 0 -> 5
+    result = only(org, org.team_a)
+    assert result.current.value == pytest.approx(6) and result.goal == 5
+    assert result.status == targets.LOOKS_ACHIEVED
+
+
+def test_a_change_target_is_judged_by_the_interval_of_the_change_not_of_the_figure(org):
+    # A baseline of 100 scores, now 10,000: today's figure is tight (30 ± 1.5) and lies well
+    # clear of the baseline's 20, but the baseline's own uncertainty (± 15) is in the change too.
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=5000, passives=3000, detractors=2000)
+    target(org, org.team_a)  # +8
+    result = only(org, org.team_a)
+    assert result.current.low > 20  # the figure alone would call it real
+    assert result.change.low < 0  # the change cannot be told from noise
+    assert result.status == targets.LOOKS_ACHIEVED
+
+
+def test_a_change_target_on_the_error_rate_is_achieved_when_the_fall_is_real(org):
+    rollup(org, dt.date(2026, 8, 1), interactions=10_000, errors=1000)  # 10%
+    rollup(org, dt.date(2026, 10, 1), interactions=10_000, errors=400)  # 4%
+    target(org, metric=Metric.ERROR_RATE, kind=GoalKind.CHANGE, amount=-5)
+    result = only(org)
+    assert result.change.delta == pytest.approx(-6) and result.change.high < 0
+    assert result.status == targets.ACHIEVED
+
+
+def test_a_change_target_not_yet_reached_is_not_achieved_though_its_figure_moved(org):
+    rollup(org, dt.date(2026, 8, 1), interactions=10_000, errors=1000)  # 10%
+    rollup(org, dt.date(2026, 10, 1), interactions=10_000, errors=600)  # 6%: -4 of -5
+    target(org, metric=Metric.ERROR_RATE, kind=GoalKind.CHANGE, amount=-5)
+    assert only(org).status == targets.ON_TRACK
+
+
+def test_expected_progress_runs_from_the_day_the_target_was_set(org):
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    made = target(org, org.team_a, set_on=dt.date(2026, 10, 15))
+    result = only(org, org.team_a)
+    # From 15 October to 31 December, 31 of 77 days have passed (not 75 of 121 from September).
+    assert result.expected == pytest.approx(31 / 77)
+    assert result.status == targets.AT_RISK  # no progress at all, a month after it was set
+    assert targets.set_on_day(made, lambda moment: moment.date()) == dt.date(2026, 10, 15)
+
+
+def test_a_target_is_not_at_risk_in_the_period_it_was_set_in(org):
+    # Set on 10 November on an August baseline; October was no better than August.
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=40, passives=40, detractors=20)
+    rollup(org, dt.date(2026, 10, 1), org.team_a, promoters=38, passives=40, detractors=22)
+    rollup(org, dt.date(2026, 11, 1), org.team_a, promoters=38, passives=40, detractors=22)
+    target(org, org.team_a, set_on=dt.date(2026, 11, 10))
+    result = only(org, org.team_a)
+    assert result.expected == pytest.approx(5 / 51)
+    assert result.status == targets.ON_TRACK
+    # The same figures a period later are at risk.
+    later = targets.progress(org.organisation, org.team_a, today=dt.date(2026, 12, 5))[0]
+    assert later.status == targets.AT_RISK
+
+
+def test_a_real_move_away_from_the_goal_is_at_risk_even_in_the_first_period(org):
+    # Set on 10 November; November's NPS fell from +20 to -40 on thousands of answers: not noise.
+    rollup(org, dt.date(2026, 8, 1), org.team_a, promoters=2000, passives=2000, detractors=1000)
+    rollup(org, dt.date(2026, 11, 1), org.team_a, promoters=1000, passives=1000, detractors=3000)
+    target(org, org.team_a, set_on=dt.date(2026, 11, 10))
+    result = only(org, org.team_a)
+    assert result.change.high < 0
+    assert result.status == targets.AT_RISK
 
 
 def test_an_error_rate_going_down_is_progress_and_on_track(org):

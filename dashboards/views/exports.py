@@ -12,7 +12,7 @@ from dashboards import exports, feed, figures
 from dashboards.models import CommentMark
 from feedback.models import Theme
 from kpis import read
-from organisations import roles
+from organisations import audit, roles
 
 
 @require_safe
@@ -41,6 +41,7 @@ def team_export(request, slug, what, fmt):
         header = exports.comment_columns()
         rows = exports.comment_rows(comments.select_related("team"), zone)
         filename, title = f"{team.slug}-comments", _("Comments")
+        audit.record(organisation, request.user, "comments.exported", team.name, format=fmt[:10])
     else:
         raise Http404
     if fmt == "csv":

@@ -60,7 +60,7 @@ def _programme_page(request, chosen):
         plan
         | {
             "needs": _needs(chosen),
-            "can_edit": roles.can_edit_programme(request.user),
+            "can_edit_programme": roles.can_edit_programme(request.user),
             "other_programmes": Programme.objects.visible_to(request.user).exclude(pk=chosen.pk),
             "record": management_record(
                 organisation, timezone.now(), clock.local_today(organisation)
@@ -134,8 +134,13 @@ def _plan(user, chosen) -> dict:
         "findings": findings,
         "items": items,
         "idea_counts": [(Level(level), count) for level, count in idea_counts.items()],
-        "can_edit": roles.can_edit_programme(user),
+        "can_edit": _can_edit_plan(user, chosen),
     }
+
+
+def _can_edit_plan(user, chosen) -> bool:
+    """Management edits a programme's plan until it is finished; then it is kept as it was."""
+    return roles.can_edit_programme(user) and not chosen.is_finished
 
 
 def _programme_url(chosen) -> str:
@@ -199,7 +204,7 @@ def _ladder_response(request, chosen):
 @roles.member_required
 def item_create(request, pk):
     chosen = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
-    if not roles.can_edit_programme(request.user):
+    if not _can_edit_plan(request.user, chosen):
         raise PermissionDenied
     try:
         level = Level(int(request.GET.get("level") or request.POST.get("level") or 1))
@@ -232,7 +237,7 @@ def item_edit(request, pk):
     item = get_object_or_404(
         PlanItem.objects.visible_to(request.user).select_related("programme"), pk=pk
     )
-    if not roles.can_edit_programme(request.user):
+    if not _can_edit_plan(request.user, item.programme):
         raise PermissionDenied
     form = _item_form(request, item.programme, Level(item.level), instance=item)
     if request.method == "POST" and form.is_valid():
@@ -246,8 +251,15 @@ def item_edit(request, pk):
 
 def _item_form_page(request, form, programme, level, item, place):
     """The item form: in its place on the ladder by htmx (errors swapped back into ``place``),
-    or as a page of its own."""
-    context = {"form": form, "programme": programme, "level": level, "item": item}
+    or as a page of its own, where there is no ladder to aim htmx at: a plain form that posts
+    and follows the redirect, with or without JavaScript."""
+    context = {
+        "form": form,
+        "programme": programme,
+        "level": level,
+        "item": item,
+        "on_ladder": bool(request.htmx),
+    }
     template = (
         "dashboards/partials/plan_item_form.html"
         if request.htmx
@@ -267,7 +279,7 @@ def item_delete(request, pk):
     item = get_object_or_404(
         PlanItem.objects.visible_to(request.user).select_related("programme"), pk=pk
     )
-    if not roles.can_edit_programme(request.user):
+    if not _can_edit_plan(request.user, item.programme):
         raise PermissionDenied
     item.delete()
     _tell(request, _("“%(title)s” is deleted.") % {"title": item.title})

@@ -7,8 +7,27 @@
   var BAND = "rgba(31, 58, 95, 0.15)";
   var TARGET = "#b35c00";
 
-  function traces(chart, labels, texts) {
+  // A period with too few observations is drawn hollow; the period still running as a
+  // diamond, its label saying so.
+  function symbols(chart, running) {
+    return chart.value.map(function (_value, i) {
+      var shape = running[i] ? "diamond" : "circle";
+      return chart.too_few[i] ? shape + "-open" : shape;
+    });
+  }
+
+  function notes(chart, running, texts) {
+    return chart.value.map(function (_value, i) {
+      var parts = [];
+      if (chart.too_few[i]) { parts.push(texts.too_few); }
+      if (running[i]) { parts.push(texts.running); }
+      return parts.length ? "<br>" + parts.join(" · ") : "";
+    });
+  }
+
+  function traces(chart, labels, texts, running) {
     var unit = chart.unit;
+    var notesFor = notes(chart, running, texts);
     return [
       {
         x: labels, y: chart.high, type: "scatter", mode: "lines",
@@ -21,10 +40,11 @@
       },
       {
         x: labels, y: chart.value, type: "scatter", mode: "lines+markers", name: chart.title,
-        line: { color: BRAND, width: 2 }, marker: { size: 6 }, connectgaps: false,
-        customdata: chart.low.map(function (low, i) { return [low, chart.high[i], chart.n[i]]; }),
+        line: { color: BRAND, width: 2 }, connectgaps: false,
+        marker: { size: 8, symbol: symbols(chart, running), color: BRAND, line: { color: BRAND, width: 2 } },
+        customdata: chart.low.map(function (low, i) { return [low, chart.high[i], chart.n[i], notesFor[i]]; }),
         hovertemplate: "%{x}: <b>%{y:.1f}" + unit + "</b><br>" + texts.interval +
-          " %{customdata[0]:.1f}–%{customdata[1]:.1f}" + unit + " (n=%{customdata[2]})<extra></extra>"
+          " %{customdata[0]:.1f}–%{customdata[1]:.1f}" + unit + " (n=%{customdata[2]})%{customdata[3]}<extra></extra>"
       }
     ].concat(chart.targets.map(function (target) {
       return {
@@ -55,10 +75,14 @@
     if (typeof Plotly === "undefined") { return; }
     (root || document).querySelectorAll("[data-charts]").forEach(function (box) {
       var data = JSON.parse(box.dataset.charts);
+      var running = data.running || data.labels.map(function () { return false; });
+      var labels = data.labels.map(function (label, i) {
+        return running[i] ? label + " (" + data.texts.running + ")" : label;
+      });
       data.charts.forEach(function (chart) {
         var element = document.getElementById("chart-" + chart.id);
         if (!element) { return; }
-        Plotly.react(element, traces(chart, data.labels, data.texts), layout(chart),
+        Plotly.react(element, traces(chart, labels, data.texts, running), layout(chart),
                      { displayModeBar: false, responsive: true });
       });
       box.dataset.drawn = "true";

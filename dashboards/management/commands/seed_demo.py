@@ -105,7 +105,8 @@ class Command(BaseCommand):
         link_of = {link.team_id: link for link in links}
         for team in Team.objects.in_organisation(organisation).order_by("slug"):
             link = link_of.get(team.pk)
-            self.stdout.write(f"  {team.slug:<22} /s/{link.token}/" if link else f"  {team.slug}")
+            address = f"{settings.SITE_URL}/s/{link.token}/" if link else ""
+            self.stdout.write(f"  {team.slug:<22} {address}".rstrip())
 
 
 DEMO_LINK_NAME = "Balie"
