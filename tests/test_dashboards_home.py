@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from alignment.models import Participant
+from alignment.models import AlignmentSurvey, Participant
 from dashboards import needs_me
 from dashboards.models import CommentMark, MarkKind
 from feedback.ingest import store_responses
@@ -293,7 +293,6 @@ def test_management_sees_the_organisations_figures_and_every_undecided_idea(
 def test_hr_sees_open_and_recent_surveys_with_their_response_only(
     client, org, django_assert_max_num_queries
 ):
-
     current = open_survey(org.organisation, [org.team_c], title="Autumn round")  # nobody in it
     for n in range(5):
         person = UserFactory(organisation=org.organisation, teams=[org.team_c])
@@ -304,6 +303,10 @@ def test_hr_sees_open_and_recent_surveys_with_their_response_only(
     for survey, days in ((recent, 30), (old, 300)):
         survey.closes_on, survey.closes_at = today - dt.timedelta(days=days), None
         survey.save()  # its closing instant follows the day
+    early = open_survey(org.organisation, title="Stopped round", days_ago=20)
+    AlignmentSurvey.objects.filter(pk=early.pk).update(
+        closed_at=timezone.now() - dt.timedelta(days=5)
+    )
     page = _home(client, org.hr, assert_max=django_assert_max_num_queries)
     surveys = page.split('id="alignment-surveys"', 1)[1].split("</section>", 1)[0]
     assert "3 of 5 people asked have answered (60%)" in surveys
@@ -313,7 +316,10 @@ def test_hr_sees_open_and_recent_surveys_with_their_response_only(
         "Summer round" in surveys and f'closed</span> <span class="muted">on {closed_on}' in surveys
     )
     assert "Last year" not in surveys
-    assert surveys.index("Autumn round") < surveys.index("Summer round")  # open ones first
+    # Open ones first, then the closed ones, the last closed first; one closed early counts
+    # from the day it was closed.
+    order = [surveys.index(title) for title in ("Autumn", "Stopped", "Summer")]
+    assert order == sorted(order)
     assert "Alpha" not in surveys  # the whole survey's response, never a team's
     assert "Customers waiting" not in page and "Ideas waiting" not in page
 
