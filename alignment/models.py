@@ -11,6 +11,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +91,31 @@ class AlignmentSurveyQuerySet(models.QuerySet):
 
     def open_at(self, moment):
         return self.filter(opens_at__lte=moment, closes_at__gt=moment, closed_at__isnull=True)
+
+    def open_or_closed_since(self, moment, since):
+        """Open at ``moment``, or closed (early or at its end) between ``since`` and then."""
+        closed_early = models.Q(closed_at__gte=since, closed_at__lte=moment)
+        closed_at_its_end = models.Q(
+            closed_at__isnull=True, closes_at__gte=since, closes_at__lte=moment
+        )
+        return self.filter(opens_at__lte=moment).filter(
+            models.Q(closed_at__isnull=True, closes_at__gt=moment)
+            | closed_early
+            | closed_at_its_end
+        )
+
+    def with_participation(self):
+        """Each survey with ``invited`` and ``answered``: the whole survey's participation, as
+        its page shows it to HR and management (never per group), without a query per survey."""
+        people = Participant.objects.filter(survey=models.OuterRef("pk")).order_by()
+
+        def counted(rows):
+            rows = rows.values("survey").annotate(n=models.Count("pk")).values("n")
+            return Coalesce(Subquery(rows, output_field=models.IntegerField()), 0)
+
+        return self.annotate(
+            invited=counted(people), answered=counted(people.filter(has_answered=True))
+        )
 
     def visible_to(self, user):
         """Every survey of the person's organisation: its results are open to all its people,

@@ -63,6 +63,15 @@ class IdeaQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
+    def awaiting_decision_by(self, user):
+        """Proposed ideas the person may accept or decline: of the teams they manage, never
+        their own (``rules.idea_moves_for`` says the same of one idea)."""
+        return (
+            self.visible_to(user)
+            .filter(status=IdeaStatus.PROPOSED, team__in=roles.teams_managed_by(user))
+            .exclude(proposer=user)
+        )
+
     def with_vote_count(self):
         return self.annotate(vote_count=_count_of("ideas.IdeaVote"))
 

@@ -82,11 +82,14 @@ def refusal(url: str) -> str | None:
 def wanted(organisation, event: str) -> bool:
     """Whether any active webhook of the organisation wants ``event`` (one query), for callers
     whose payload costs something to build."""
-    return (
-        Webhook.objects.active()
-        .filter(organisation=organisation, events__contains=[event])
-        .exists()
-    )
+    return bool(_subscribed(organisation, event))
+
+
+def _subscribed(organisation, event: str) -> list:
+    """The organisation's active webhooks that want ``event``. An organisation has a handful,
+    so they are filtered here: JSON containment is not a lookup SQLite has (the demo's)."""
+    hooks = Webhook.objects.active().filter(organisation=organisation)
+    return [hook for hook in hooks if event in hook.events]
 
 
 def emit(organisation, event: str, key: str, payload: dict, *, team=None, comments=None) -> int:
@@ -94,9 +97,7 @@ def emit(organisation, event: str, key: str, payload: dict, *, team=None, commen
     names the event (the same key twice is delivered once); ``comments`` ({response id:
     text}) go only to a webhook registered for ``team``. Call inside the transaction that
     made the event happen; delivery starts once it commits. Returns the deliveries queued."""
-    hooks = list(
-        Webhook.objects.active().filter(organisation=organisation, events__contains=[event])
-    )
+    hooks = _subscribed(organisation, event)
     if not hooks:
         return 0
     now = timezone.now()
