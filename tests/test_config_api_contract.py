@@ -87,7 +87,11 @@ def test_the_api_does_what_its_schema_says(case, org, api_token):
         defaults={"team": org.team_a, "occurred_at": timezone.now(), "customer_hash": "x"},
     )
     realistic(case, timezone.now())
-    response = case.call_and_validate(headers={"Authorization": f"Bearer {api_token}"})
+    # The schema is about bodies, not transport: schemathesis' WSGI client asks for gzip like
+    # any HTTP client but does not unpack it, so it asks for the plain body instead.
+    response = case.call_and_validate(
+        headers={"Authorization": f"Bearer {api_token}", "Accept-Encoding": "identity"}
+    )
     assert response.status_code < 500
 
 
