@@ -4,6 +4,7 @@ import json
 import re
 
 import brotli
+import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
@@ -28,6 +29,8 @@ def test_templates_load_only_static_files_that_exist():
             assert (STATIC / name).exists(), f"{template.name} loads a missing {name}"
 
 
+# Closing a response closes stale database connections, which counts as database access.
+@pytest.mark.django_db
 def test_static_files_are_served_brotli_compressed_after_collectstatic(settings, tmp_path):
     # Production's storage writes hashed names with .gz and (the brotli package installed)
     # .br versions beside them; WhiteNoise serves the .br one to a browser that accepts it.
