@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -315,8 +315,11 @@ def teams(request):
     )
 
 
-def _edit(request, form, template, done, kind):
-    """Save a team or department form; the audit log records what changed."""
+ADD_TITLES = {"team": gettext_lazy("Add a team"), "department": gettext_lazy("Add a department")}
+
+
+def _edit(request, form, kind):
+    """Save a team or department form (``kind``); the audit log records what changed."""
     if request.method == "POST" and form.is_valid():
         adding = form.instance._state.adding
         with transaction.atomic():
@@ -326,8 +329,13 @@ def _edit(request, form, template, done, kind):
                 action = f"{kind}.added" if adding else f"{kind}.changed"
                 audit.record(saved.organisation, request.user, action, str(saved), changes=changes)
         messages.success(request, _("“%(name)s” is saved.") % {"name": saved})
-        return redirect(done)
-    return render(request, template, {"form": form}, status=400 if form.errors else 200)
+        return redirect("organisations:teams")
+    return render(
+        request,
+        "organisations/unit_form.html",
+        {"form": form, "add_title": ADD_TITLES[kind]},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -335,7 +343,7 @@ def _edit(request, form, template, done, kind):
 @roles.allowed_if(roles.can_manage_teams)
 def team_create(request):
     form = TeamForm(request.POST or None, organisation=request.user.organisation)
-    return _edit(request, form, "organisations/team_form.html", "organisations:teams", "team")
+    return _edit(request, form, "team")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -344,7 +352,7 @@ def team_create(request):
 def team_edit(request, pk):
     team = get_object_or_404(Team.objects.in_organisation(request.user.organisation), pk=pk)
     form = TeamForm(request.POST or None, instance=team, organisation=request.user.organisation)
-    return _edit(request, form, "organisations/team_form.html", "organisations:teams", "team")
+    return _edit(request, form, "team")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -352,9 +360,7 @@ def team_edit(request, pk):
 @roles.allowed_if(roles.can_manage_teams)
 def department_create(request):
     form = DepartmentForm(request.POST or None, organisation=request.user.organisation)
-    return _edit(
-        request, form, "organisations/department_form.html", "organisations:teams", "department"
-    )
+    return _edit(request, form, "department")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -367,9 +373,7 @@ def department_edit(request, pk):
     form = DepartmentForm(
         request.POST or None, instance=department, organisation=request.user.organisation
     )
-    return _edit(
-        request, form, "organisations/department_form.html", "organisations:teams", "department"
-    )
+    return _edit(request, form, "department")
 
 
 @sensitive_post_parameters()

@@ -96,11 +96,7 @@ def organisation_settings(request):
         with transaction.atomic():
             form.save()
             # A field left empty keeps its value: only real changes are recorded.
-            changes = {
-                field: [str(form.initial.get(field)), str(form.cleaned_data[field])]
-                for field in form.changed_data
-            }
-            changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+            changes = audit.form_changes(form)
             if changes:
                 audit.record(
                     organisation,
