@@ -260,7 +260,7 @@ def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS)
 
 def measure_rollups(organisation, seed: int = 12, pairs: int = REBUILD_PAIRS) -> dict:
     """With the organisation's rows in place: the full rebuild and its hand-written baseline
-    (``kpis/bench_rebuild.py``: the same rows from the same raw rows in six SQL statements),
+    (``kpis/bench_rebuild.py``: the same rows from the same raw rows in eight SQL statements),
     timed in turns, ``pairs`` times, alternating which goes first, each pair followed by the
     bare GROUP BYs both start from; then the incremental update after one new response and
     after one new interaction (each of which stays behind).
