@@ -70,10 +70,10 @@ def test_cached_figures_change_right_after_the_worker_recomputes_the_marked_days
     client.force_login(org.employee)
     assert nps_tile(client.get(team_url()).content.decode()) == "100"
     before = versions.current(org.organisation)
-    with mock.patch.object(rollups, "_update", wraps=rollups._update) as update:
+    with mock.patch.object(rollups, "recompute_dirty", wraps=rollups.recompute_dirty) as worker:
         # Ingest marks the day dirty; the worker (in-process here) recomputes that day.
         add_responses(org, org.team_a, [0, 0, 0, 0, 0, 0], prefix="late")
-    assert update.called
+    assert worker.called
     assert versions.current(org.organisation) != before
     assert nps_tile(client.get(team_url()).content.decode()) == "-33"
 

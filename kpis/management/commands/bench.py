@@ -1,12 +1,14 @@
 """``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
 (DESIGN.md, Performance). ``--people N`` instead times an import of N people into 30 teams from
-XLSX, and a re-import."""
+XLSX, and a re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a
+one-query view."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_invitations import bench_invitations
+from kpis.bench_pages import bench_pages
 from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
 
@@ -35,11 +37,23 @@ class Command(BaseCommand):
             type=int,
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
+        parser.add_argument(
+            "--pages",
+            action="store_true",
+            help="Only time the team page beside a one-query view, at each of --scales.",
+        )
+        parser.add_argument(
+            "--scales",
+            default="10000,1000000",
+            help="For --pages: responses (and as many interactions) at each size, ascending.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["pages"]:
+            return self.pages(options["scales"], options["json"])
         interactions = options["interactions"] or 2 * responses
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
@@ -83,6 +97,34 @@ class Command(BaseCommand):
             f"Invitation e-mails to a local SMTP server: {invited['emails']:,} in "
             f"{invited.get('email_seconds', '-')} s ({invited.get('emails_per_second', '-')}/s)"
         )
+
+    def pages(self, scales, as_json):
+        try:
+            sizes = [int(size.replace("_", "")) for size in scales.split(",")]
+        except ValueError:
+            raise CommandError("--scales takes sizes separated by commas: 10000,1000000") from None
+        if not sizes or min(sizes) < 1:
+            raise CommandError("--scales takes sizes separated by commas: 10000,1000000")
+        try:
+            results = {"pages": bench_pages(sizes)}
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        if as_json:
+            self.stdout.write(_dumps(results))
+            return
+        pages = results["pages"]
+        for scale in pages["scales"]:
+            low, high = scale["ratio_spread"]
+            cold_low, cold_high = scale["uncached_ratio_spread"]
+            self.stdout.write(
+                f"{scale['responses']:,} responses: one-query view {scale['one_query_ms']} ms, "
+                f"team page {scale['team_page_ms']} ms, ratio {scale['ratio']} "
+                f"(spread {low}–{high}; target ≤ 5); without its cache "
+                f"{scale['team_page_uncached_ms']} ms, ratio {scale['uncached_ratio']} "
+                f"({cold_low}–{cold_high}); queries {scale['queries']}"
+            )
+        if pages["flat"] is not None:
+            self.stdout.write(f"Largest size's ratio over the smallest's: {pages['flat']}")
 
     def people(self, count, as_json):
         results = {"people": bench_people(count)}
