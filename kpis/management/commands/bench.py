@@ -45,7 +45,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scales",
             default="10000,1000000",
-            help="For --pages: responses (and as many interactions) at each size, ascending.",
+            help="For --pages: responses (and a tenth as many interactions) at each size.",
         )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
