@@ -120,7 +120,9 @@ def measure(team, person, hr, *, pairs, requests) -> dict:
     """The pairs at the present size, in turns: the one-query view; the team page as a member
     (comment feed included), cached; as HR (no comments), cached; as the member, uncached."""
     uncached = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    with override_settings(ROOT_URLCONF="kpis.bench_urls", ALLOWED_HOSTS=["testserver"]):
+    # As a site runs: DEBUG off (no query log); the templates and static files stay as set up.
+    site = {"ROOT_URLCONF": "kpis.bench_urls", "ALLOWED_HOSTS": ["testserver"], "DEBUG": False}
+    with override_settings(**site):
         member = _client(person)
         hr_client = _client(hr)
         one = "/" + ONE_QUERY
