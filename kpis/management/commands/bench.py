@@ -6,6 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kpis.bench_imports import as_text, bench_import_memory
 from kpis.bench_invitations import bench_invitations
 from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
@@ -35,11 +36,23 @@ class Command(BaseCommand):
             type=int,
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
+        parser.add_argument(
+            "--import-memory",
+            action="store_true",
+            help="Only the peak memory of imports of short and long files (kpis/bench_imports.py).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["import_memory"]:
+            try:
+                results = bench_import_memory()
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(_dumps(results) if options["json"] else as_text(results))
+            return None
         interactions = options["interactions"] or 2 * responses
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
