@@ -131,3 +131,11 @@ def test_a_workers_progress_is_seen_outside_the_import_transaction(org, monkeypa
         (("validating", 300), 300),
         (("writing", 300), 300),
     ]
+
+
+def test_a_file_that_breaks_after_batches_were_written_leaves_nothing(org, small_batches):
+    good = csv_bytes([HEADER, *rows(250)])
+    outcome = import_file(org.organisation, "responses", good + b"alpha,5,\xff,C,2026-03-01,x\n")
+    assert [(e.row, e.field) for e in outcome.errors] == [(0, "")]
+    assert "not UTF-8" in outcome.errors[0].message
+    assert Response.objects.count() == 0 and not DirtyMark.objects.exists()
