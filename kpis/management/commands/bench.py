@@ -1,12 +1,14 @@
 """``manage.py bench [--scale 10k|100k|1m|10m] [--responses N] [--interactions N] [--contacts N]
 [--emails N] [--json]``: the benchmark suite (DESIGN.md, Performance), one section after another
 (``SECTIONS``). ``--people N`` instead times an import of N people into 30 teams from XLSX, and a
-re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a one-query view."""
+re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a one-query view;
+``--import-memory`` measures the peak memory of imports (kpis/bench_imports.py)."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kpis.bench_imports import as_text, bench_import_memory
 from kpis.bench_invitations import bench_invitations
 from kpis.bench_pages import bench_pages
 from kpis.benchmarks import REBUILD_PAIRS, bench_ingest, bench_people, bench_rollups
@@ -75,6 +77,11 @@ class Command(BaseCommand):
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
         parser.add_argument(
+            "--import-memory",
+            action="store_true",
+            help="Only the peak memory of imports of short and long files (kpis/bench_imports.py).",
+        )
+        parser.add_argument(
             "--pages",
             action="store_true",
             help="Only time the team page beside a one-query view, at each of --scales.",
@@ -89,6 +96,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["import_memory"]:
+            try:
+                results = bench_import_memory()
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(_dumps(results) if options["json"] else as_text(results))
+            return None
         if options["pages"]:
             return self.pages(options["scales"], options["json"])
         if options["scale"] is not None and options["scale"] not in SCALES:
