@@ -1,19 +1,32 @@
 """The comment feed on a team's page: the team's comments a person may read, filtered by
-category, theme, a word or "not read by me", newest first, a page at a time (keyset paging
-through the (team, submitted_at) index, so its cost does not grow with the comments)."""
+category, theme, words or "not read by me", newest first, a page at a time (keyset paging
+through the (team, submitted_at) index, so its cost does not grow with the comments).
+
+A search or a theme may match many comments or very few; no single plan is cheap for both, so
+a page is found in two steps of bounded cost (see ``_page_keys``): the newest ``WINDOW``
+comments in submission order, then, only if they hold less than a page, the matches below them
+through the search or theme index. Matched words are highlighted (``feedback.search``)."""
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
 from dashboards.models import CommentMark, MarkKind, Reply
+from feedback import search
 from feedback.models import Response
 from kpis import metrics
 
 FEED_SIZE = 20
+# How many of the newest comments the first step reads. A word or theme in at least about one
+# comment in WINDOW / FEED_SIZE fills its page there; rarer ones go to their index.
+WINDOW = 2000
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
 
 CATEGORIES = {
     "detractors": Q(score__lte=metrics.DETRACTOR_MAX),
@@ -78,42 +91,109 @@ def parse_cursor(value: str):
     return parsed, int(pk)
 
 
-def filtered_comments(user, team, feed: FeedFilter):
-    """The team's comments the person may read, with the feed's filters applied."""
+def _visible(user, team, feed: FeedFilter):
+    """The team's comments the person may read, from the feed's cursor on."""
     comments = Response.objects.comments_visible_to(user).filter(team=team)
+    if feed.before:
+        moment, pk = feed.before
+        comments = comments.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=pk))
+    return comments
+
+
+def _filter(comments, user, feed: FeedFilter):
     if feed.category:
         comments = comments.filter(CATEGORIES[feed.category])
     if feed.theme:
         comments = comments.filter(themes=feed.theme)
     if feed.q:
-        comments = comments.filter(comment__icontains=feed.q)
+        comments = search.matching(comments, feed.q)
     if feed.unread:
         comments = comments.exclude(
             Exists(
                 CommentMark.objects.filter(response=OuterRef("pk"), user=user, kind=MarkKind.READ)
             )
         )
-    return comments.order_by("-submitted_at", "-pk")
+    return comments
+
+
+def filtered_comments(user, team, feed: FeedFilter):
+    """The team's comments the person may read, with the feed's filters applied."""
+    return _filter(_visible(user, team, feed), user, feed).order_by("-submitted_at", "-pk")
+
+
+def _page_keys(user, team, feed: FeedFilter, count: int) -> list[int]:
+    """Ids of the first ``count`` comments of a feed with a search or a theme, newest first.
+
+    Such a filter may keep many comments or very few, so two steps, each of bounded cost:
+    1. the matches among the newest WINDOW comments (a range of the (team, submitted_at)
+       index): a common word or theme fills its page here, whatever the number of comments;
+    2. only if that is not a page: the matches older than those, all found through the
+       (team, search vector) or theme index and then sorted, so a rare word costs what it
+       matches. They are gathered before they are sorted (a materialised CTE): otherwise the
+       planner may walk the whole team in order, betting on a match soon, and lose."""
+    visible = _visible(user, team, feed)
+    ordered = ("-submitted_at", "-pk")
+    edge = Subquery(visible.order_by(*ordered).values("submitted_at")[WINDOW - 1 : WINDOW])
+    newest = _filter(visible.filter(submitted_at__gte=Coalesce(edge, Value(EARLIEST))), user, feed)
+    keys = list(newest.order_by(*ordered).values_list("pk", flat=True)[:count])
+    if len(keys) == count:
+        return keys
+    older = _filter(visible.filter(submitted_at__lt=edge), user, feed)
+    return keys + _sorted_matches(older, count - len(keys))
+
+
+def _sorted_matches(comments, count: int) -> list[int]:
+    """Ids of the newest ``count`` of ``comments``, found first and sorted afterwards."""
+    matches = comments.order_by().values_list("pk", "submitted_at")
+    if connections[matches.db].vendor != "postgresql":
+        return [pk for pk, _when in matches.order_by("-submitted_at", "-pk")[:count]]
+    try:
+        sql, params = matches.query.sql_with_params()
+    except EmptyResultSet:  # a search with nothing to search for
+        return []
+    with connections[matches.db].cursor() as cursor:
+        cursor.execute(
+            f"WITH matches (pk, submitted_at) AS MATERIALIZED ({sql}) "  # noqa: S608 - Django's SQL
+            "SELECT pk FROM matches ORDER BY submitted_at DESC, pk DESC LIMIT %s",
+            [*params, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def comment_feed(user, team, feed: FeedFilter, size=FEED_SIZE):
-    """One page of the team's comments the person may read, newest first, and the cursor of
-    the next page (``None`` at the end). Four queries, whatever the number of comments."""
-    comments = filtered_comments(user, team, feed)
-    if feed.before:
-        moment, pk = feed.before
-        comments = comments.filter(Q(submitted_at__lt=moment) | Q(submitted_at=moment, pk__lt=pk))
-    page = list(
-        comments.prefetch_related(
-            "themes",
-            Prefetch("marks", queryset=CommentMark.objects.select_related("user")),
-            Prefetch("replies", queryset=Reply.objects.select_related("author")),
-        )[: size + 1]
+    """One page of the team's comments the person may read, newest first, with the words
+    searched for highlighted, and the cursor of the next page (``None`` at the end).
+    A fixed number of queries, whatever the number of comments: four, and two more with a
+    search or theme (see ``_page_keys``)."""
+    if feed.q or feed.theme:
+        keys = _page_keys(user, team, feed, size + 1)
+        comments = Response.objects.filter(pk__in=keys).order_by("-submitted_at", "-pk")
+        if feed.q:
+            comments = search.with_headline(comments, feed.q)
+    else:
+        # Most comments pass the other filters: the (team, submitted_at) index finds a page.
+        keys = None
+        comments = filtered_comments(user, team, feed)[: size + 1]
+    page = (
+        list(
+            comments.prefetch_related(
+                "themes",
+                Prefetch("marks", queryset=CommentMark.objects.select_related("user")),
+                Prefetch("replies", queryset=Reply.objects.select_related("author")),
+            )
+        )
+        if keys != []
+        else []
     )
     more = len(page) > size
     page = page[:size]
     for response in page:
         annotate(response, user)
+        if feed.q:
+            marked = getattr(response, "headline", None)
+            if marked is None:  # no full-text search here: the substring that matched
+                marked = search.marked_substring(response.comment, feed.q)
+            response.comment_html = search.highlighted(marked)
     return page, (cursor(page[-1]) if more else None)
 
 
