@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
@@ -26,7 +25,8 @@ FEED_SIZE = 20
 # How many of the newest comments the first step reads. A word or theme in at least about one
 # comment in WINDOW / FEED_SIZE fills its page there; rarer ones go to their index.
 WINDOW = 2000
-EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+# Older candidates of a search are checked against the feed's other rules this many at a time.
+BATCH = 200
 
 CATEGORIES = {
     "detractors": Q(score__lte=metrics.DETRACTOR_MAX),
@@ -100,13 +100,13 @@ def _visible(user, team, feed: FeedFilter):
     return comments
 
 
-def _filter(comments, user, feed: FeedFilter):
+def _filter(comments, user, feed: FeedFilter, team):
     if feed.category:
         comments = comments.filter(CATEGORIES[feed.category])
     if feed.theme:
         comments = comments.filter(themes=feed.theme)
     if feed.q:
-        comments = search.matching(comments, feed.q)
+        comments = search.matching(comments, feed.q, team=team)
     if feed.unread:
         comments = comments.exclude(
             Exists(
@@ -118,32 +118,71 @@ def _filter(comments, user, feed: FeedFilter):
 
 def filtered_comments(user, team, feed: FeedFilter):
     """The team's comments the person may read, with the feed's filters applied."""
-    return _filter(_visible(user, team, feed), user, feed).order_by("-submitted_at", "-pk")
+    return _filter(_visible(user, team, feed), user, feed, team).order_by("-submitted_at", "-pk")
 
 
 def _page_keys(user, team, feed: FeedFilter, count: int) -> list[int]:
     """Ids of the first ``count`` comments of a feed with a search or a theme, newest first.
 
-    Such a filter may keep many comments or very few, so two steps, each of bounded cost:
-    1. the matches among the newest WINDOW comments (a range of the (team, submitted_at)
+    Such a filter may keep many comments or very few, and the planner cannot tell which
+    (a rare word looks like a common one to its statistics), so two steps, each bounded:
+    1. the matches among the newest WINDOW responses (a range of the (team, submitted_at)
        index): a common word or theme fills its page here, whatever the number of comments;
-    2. only if that is not a page: the matches older than those, all found through the
-       (team, search vector) or theme index and then sorted, so a rare word costs what it
-       matches. They are gathered before they are sorted (a materialised CTE): otherwise the
-       planner may walk the whole team in order, betting on a match soon, and lose."""
+    2. only if that is not a page: the older matches, found through the search or theme
+       index alone and sorted, so a rare word or theme costs what it matches."""
     visible = _visible(user, team, feed)
     ordered = ("-submitted_at", "-pk")
-    edge = Subquery(visible.order_by(*ordered).values("submitted_at")[WINDOW - 1 : WINDOW])
-    newest = _filter(visible.filter(submitted_at__gte=Coalesce(edge, Value(EARLIEST))), user, feed)
-    keys = list(newest.order_by(*ordered).values_list("pk", flat=True)[:count])
-    if len(keys) == count:
+    edge = _window_edge(team, feed)
+    newest = visible if edge is None else visible.filter(submitted_at__gte=edge)
+    keys = list(
+        _filter(newest, user, feed, team).order_by(*ordered).values_list("pk", flat=True)[:count]
+    )
+    if len(keys) == count or edge is None:
         return keys
-    older = _filter(visible.filter(submitted_at__lt=edge), user, feed)
+    older = _filter(visible.filter(submitted_at__lt=edge), user, feed, team)
+    if feed.q and search.full_text(older.db):
+        return keys + _older_search_matches(older, team, feed.q, edge, count - len(keys))
     return keys + _sorted_matches(older, count - len(keys))
 
 
+def _window_edge(team, feed: FeedFilter):
+    """When the WINDOW-th newest response of the team (from the cursor on) came in; ``None``
+    if there are fewer. Read from the (team, submitted_at) index alone."""
+    responses = Response.objects.filter(team=team)
+    if feed.before:
+        responses = responses.filter(submitted_at__lte=feed.before[0])
+    edge = responses.order_by("-submitted_at").values_list("submitted_at", flat=True)
+    return next(iter(edge[WINDOW - 1 : WINDOW]), None)
+
+
+def _older_search_matches(older, team, q, edge, count: int) -> list[int]:
+    """The newest ``count`` of ``older`` (the feed below the window), searching the team's
+    comments through the search index alone — its query names no column another index could
+    serve — a batch of candidates at a time, and then applying the feed's other rules to them
+    by id."""
+    candidates = search.matching(Response.objects.all(), q, team=team).filter(submitted_at__lt=edge)
+    keys = []
+    while True:
+        batch = list(
+            candidates.order_by("-submitted_at", "-pk").values_list("pk", "submitted_at")[:BATCH]
+        )
+        if not batch:
+            return keys
+        ids = [pk for pk, _when in batch]
+        found = older.filter(pk__in=ids).order_by("-submitted_at", "-pk")
+        keys += found.values_list("pk", flat=True)[: count - len(keys)]
+        if len(keys) == count or len(batch) < BATCH:
+            return keys
+        last_when, last_pk = batch[-1]
+        candidates = candidates.filter(
+            Q(submitted_at__lt=last_when) | Q(submitted_at=last_when, pk__lt=last_pk)
+        )
+
+
 def _sorted_matches(comments, count: int) -> list[int]:
-    """Ids of the newest ``count`` of ``comments``, found first and sorted afterwards."""
+    """Ids of the newest ``count`` of ``comments``, found first and sorted afterwards (a
+    materialised CTE: otherwise the planner may walk the whole team in order, betting on a
+    match soon, and lose)."""
     matches = comments.order_by().values_list("pk", "submitted_at")
     if connections[matches.db].vendor != "postgresql":
         return [pk for pk, _when in matches.order_by("-submitted_at", "-pk")[:count]]
@@ -163,8 +202,8 @@ def _sorted_matches(comments, count: int) -> list[int]:
 def comment_feed(user, team, feed: FeedFilter, size=FEED_SIZE):
     """One page of the team's comments the person may read, newest first, with the words
     searched for highlighted, and the cursor of the next page (``None`` at the end).
-    A fixed number of queries, whatever the number of comments: four, and two more with a
-    search or theme (see ``_page_keys``)."""
+    A fixed number of queries, whatever the number of comments: four; with a search or theme
+    two or three more (see ``_page_keys``)."""
     if feed.q or feed.theme:
         keys = _page_keys(user, team, feed, size + 1)
         comments = Response.objects.filter(pk__in=keys).order_by("-submitted_at", "-pk")

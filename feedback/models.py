@@ -177,11 +177,13 @@ class Response(models.Model):
         "Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    # Dutch and English lexemes of the comment, kept by PostgreSQL itself (so every way in,
-    # COPY included, fills it and erasing a comment erases it); NULL on SQLite. Searched
-    # through feedback.search; indexed with the team (migration 0005).
+    # Dutch and English lexemes of the comment and its team's term, kept by PostgreSQL itself
+    # (so every way in, COPY included, fills it and erasing a comment erases it); NULL on
+    # SQLite. Searched through feedback.search; GIN-indexed (migration 0005).
     search_vector = models.GeneratedField(
-        expression=CommentVector("comment"), output_field=SearchVectorField(), db_persist=True
+        expression=CommentVector("comment", "team"),
+        output_field=SearchVectorField(),
+        db_persist=True,
     )
 
     objects = ResponseManager()

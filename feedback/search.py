@@ -3,6 +3,10 @@ once (a stored tsvector of the redacted comment, indexed together with the team)
 case-insensitive substring match where there is no full-text search (SQLite: the demo, most
 tests), and the matched words marked up safely.
 
+The vector also holds one term no typed word can match, ``#<team id>``: a search within a team
+asks the index for that term too, so it reads that team's matches only, and needs no other
+condition on the team that could lure the planner into reading all the team's rows.
+
 Each word typed matches comment words that start with it after stemming, in either language:
 "wachttijden" finds "wachttijd", "deliver" finds "delivery", "wacht" finds "wachttijd"; all the
 words must occur. Redaction markers (``⟦phone⟧``) are stored text like any other, so the
@@ -11,9 +15,15 @@ vector holds what anyone may read, and erasing a comment (deleting its row) eras
 
 import re
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchQueryCombinable,
+    SearchQueryField,
+    SearchVectorField,
+)
 from django.db import connections
-from django.db.models import F, Func, Value
+from django.db.models import Expression, F, Func, Value
 from django.db.models.functions import Replace
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -33,8 +43,9 @@ MARKER_WITH_MARKS = re.compile(f"⟦[{START}{STOP}]*(\\w+)[{START}{STOP}]*⟧")
 
 
 class CommentVector(Func):
-    """The stored search vector of a comment: its Dutch and English lexemes together. Where
-    the database has no full-text search it is NULL and searching falls back to a substring."""
+    """The stored search vector of a comment (first argument): its Dutch and English lexemes,
+    and its team's term (second). Where the database has no full-text search it is NULL and
+    searching falls back to a substring."""
 
     output_field = SearchVectorField()
 
@@ -42,11 +53,27 @@ class CommentVector(Func):
         return "NULL", []
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        text, params = compiler.compile(self.get_source_expressions()[0])
-        vectors = " || ".join(
+        comment, team = self.get_source_expressions()
+        text, params = compiler.compile(comment)
+        team_sql, team_params = compiler.compile(team)
+        vectors = [
             f"to_tsvector('{language}'::regconfig, COALESCE({text}, ''))" for language in LANGUAGES
-        )
-        return f"({vectors})", params * len(LANGUAGES)
+        ]
+        vectors.append(f"array_to_tsvector(ARRAY['#' || ({team_sql})::text])")
+        return f"({' || '.join(vectors)})", params * len(LANGUAGES) + team_params
+
+
+class TeamTerm(SearchQueryCombinable, Expression):
+    """The query term of one team's comments (``#<team id>``), taken as it is."""
+
+    config = None
+
+    def __init__(self, team_id: int):
+        super().__init__(output_field=SearchQueryField())
+        self.team_id = int(team_id)
+
+    def as_sql(self, compiler, connection):
+        return "%s::tsquery", [f"'#{self.team_id}'"]
 
 
 def full_text(using="default") -> bool:
@@ -70,13 +97,16 @@ def comment_query(text: str) -> SearchQuery | None:
     return first
 
 
-def matching(responses, text: str):
-    """The responses whose comment has every word of ``text`` (see the module's docstring)."""
+def matching(responses, text: str, team=None):
+    """The responses whose comment has every word of ``text`` (see the module's docstring);
+    with ``team``, only that team's, read from the index."""
     if not full_text(responses.db):
         return responses.filter(comment__icontains=text)
     query = comment_query(text)
     if query is None:
         return responses.none()
+    if team is not None:
+        query &= TeamTerm(team.pk)
     return responses.filter(search_vector=query)
 
 

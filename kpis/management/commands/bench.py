@@ -1,12 +1,13 @@
 """``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
 (DESIGN.md, Performance). ``--people N`` instead times an import of N people into 30 teams from
-XLSX, and a re-import."""
+XLSX, and a re-import; ``--search N`` the comment feed's search with 10,000 and N responses."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_invitations import bench_invitations
+from kpis.bench_search import bench_search
 from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
 
@@ -35,11 +36,22 @@ class Command(BaseCommand):
             type=int,
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
+        parser.add_argument(
+            "--search",
+            type=int,
+            metavar="N",
+            help="Only time the comment feed's search and filters with 10,000 and N responses.",
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="With --search: keep its rows for the next run."
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["search"]:
+            return self.search(options["search"], options["keep"], options["json"])
         interactions = options["interactions"] or 2 * responses
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
@@ -98,6 +110,28 @@ class Command(BaseCommand):
             f"in {people['reimport_check_and_preview_seconds']} s, "
             f"applied in {people['reimport_apply_seconds']} s"
         )
+
+    def search(self, rows, keep, as_json):
+        try:
+            results = {"search": bench_search(rows, keep=keep)}
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        if as_json:
+            self.stdout.write(_dumps(results))
+            return
+        found = results["search"]
+        self.stdout.write(
+            f"Comment feed, {found['responses_small']:,} and {found['responses_large']:,} "
+            f"responses, timed in turns (best of {found['requests_per_timing']} requests each):"
+        )
+        for name, figure in found.items():
+            if isinstance(figure, dict):
+                low, high = figure["ratio_spread"]
+                self.stdout.write(
+                    f"  {name}: {figure['small_ms']} ms and {figure['large_ms']} ms "
+                    f"(SQL {figure['small_sql_ms']} and {figure['large_sql_ms']} ms), ratio "
+                    f"{figure['ratio']} (spread {low}–{high}; target 0.8–1.2)"
+                )
 
 
 def _dumps(results) -> str:
