@@ -1,12 +1,14 @@
 """``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
 (DESIGN.md, Performance). ``--people N`` instead times an import of N people into 30 teams from
-XLSX, and a re-import; ``--search N`` the comment feed's search with 10,000 and N responses."""
+XLSX, and a re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a
+one-query view; ``--search N`` the comment feed's search with 10,000 and N responses."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_invitations import bench_invitations
+from kpis.bench_pages import bench_pages
 from kpis.bench_search import bench_search
 from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
@@ -37,6 +39,16 @@ class Command(BaseCommand):
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
         parser.add_argument(
+            "--pages",
+            action="store_true",
+            help="Only time the team page beside a one-query view, at each of --scales.",
+        )
+        parser.add_argument(
+            "--scales",
+            default="10000,1000000",
+            help="For --pages: responses (and a tenth as many interactions) at each size.",
+        )
+        parser.add_argument(
             "--search",
             type=int,
             metavar="N",
@@ -50,6 +62,8 @@ class Command(BaseCommand):
     def handle(self, *args, responses, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["pages"]:
+            return self.pages(options["scales"], options["json"])
         if options["search"]:
             return self.search(options["search"], options["keep"], options["json"])
         interactions = options["interactions"] or 2 * responses
@@ -95,6 +109,39 @@ class Command(BaseCommand):
             f"Invitation e-mails to a local SMTP server: {invited['emails']:,} in "
             f"{invited.get('email_seconds', '-')} s ({invited.get('emails_per_second', '-')}/s)"
         )
+
+    def pages(self, scales, as_json):
+        try:
+            sizes = [int(size.replace("_", "")) for size in scales.split(",")]
+        except ValueError:
+            raise CommandError("--scales takes sizes separated by commas: 10000,1000000") from None
+        if not sizes or min(sizes) < 1:
+            raise CommandError("--scales takes sizes separated by commas: 10000,1000000")
+        try:
+            results = {"pages": bench_pages(sizes)}
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        if as_json:
+            self.stdout.write(_dumps(results))
+            return
+        pages = results["pages"]
+        for scale in pages["scales"]:
+            self.stdout.write(
+                f"{scale['responses']:,} responses: one-query view {scale['one_query_ms']} ms; "
+                f"queries {scale['queries']}"
+            )
+            for name, what in (
+                ("team_page", "team page, a member (comment feed included)"),
+                ("team_page_hr", "team page, HR (no comments)"),
+                ("team_page_uncached", "team page, a member, without the page cache"),
+            ):
+                low, high = scale[f"{name}_ratio_spread"]
+                self.stdout.write(
+                    f"  {what}: {scale[f'{name}_ms']} ms, ratio {scale[f'{name}_ratio']} "
+                    f"(spread {low}–{high}; target ≤ 5)"
+                )
+        if pages["flat"]["team_page"] is not None:
+            self.stdout.write(f"Largest size's ratio over the smallest's: {pages['flat']}")
 
     def people(self, count, as_json):
         results = {"people": bench_people(count)}
