@@ -14,10 +14,13 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 
 from dashboards.models import CommentMark, MarkKind, Reply
-from feedback import search
+from feedback import privacy, search
 from feedback.models import Response
 from kpis import metrics
 
@@ -226,8 +229,9 @@ def comment_feed(user, team, feed: FeedFilter, size=FEED_SIZE):
     )
     more = len(page) > size
     page = page[:size]
+    links = comment_links()
     for response in page:
-        annotate(response, user)
+        annotate(response, user, links)
         if feed.q:
             marked = getattr(response, "headline", None)
             if marked is None:  # no full-text search here: the substring that matched
@@ -236,14 +240,38 @@ def comment_feed(user, team, feed: FeedFilter, size=FEED_SIZE):
     return page, (cursor(page[-1]) if more else None)
 
 
-def annotate(response, user):
-    """What the feed says about a comment: its category, who read it or acted on it."""
+# A number no comment has, standing in for the id while a link is reversed once per page.
+_PK = 9_876_543_210
+
+
+def comment_links() -> dict[str, str]:
+    """The addresses a comment's buttons go to, as format strings with ``{pk}``: reversed once
+    for a page of comments instead of once per comment and button."""
+    links = {
+        name: reverse(f"dashboards:comment_{name}", args=[_PK]).replace(str(_PK), "{pk}")
+        for name in ("mark", "praise", "reply")
+    }
+    return links | {"idea": reverse("ideas:create") + "?comment={pk}"}
+
+
+def annotate(response, user, links=None):
+    """What the feed shows of a comment, worked out in one pass so that its template only
+    places it: its category, who read it or acted on it, its links, its time and its text."""
     response.category = metrics.category(response.score) if response.score is not None else ""
     marks = list(response.marks.all())
     response.read_by_me = any(m.user_id == user.pk and m.kind == MarkKind.READ for m in marks)
     response.acted_by_me = any(m.user_id == user.pk and m.kind == MarkKind.ACTED for m in marks)
     response.readers = sum(1 for m in marks if m.kind == MarkKind.READ)
     response.acted_by = [m.user for m in marks if m.kind == MarkKind.ACTED]
+    links = links or comment_links()
+    response.links = {name: link.format(pk=response.pk) for name, link in links.items()}
+    # As the template's ``date`` filter shows it: in the reader's time zone and language.
+    submitted = timezone.localtime(response.submitted_at)
+    response.submitted_iso = submitted.isoformat()
+    response.submitted_text = dateformat.format(submitted, "j F Y, H:i")
+    # The words, their redaction markers in the reader's language (a search highlights its
+    # words in them afterwards, ``comment_feed``).
+    response.comment_html = linebreaksbr(privacy.spoken(response.comment or ""), autoescape=True)
 
 
 def get_comment_or_404(user, pk: int):
