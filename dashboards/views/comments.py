@@ -4,7 +4,6 @@ lead answering a customer who asked to be contacted, and passing praise on."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,13 +40,9 @@ def comment_mark(request, pk):
     response = (
         Response.objects.comments_visible_to(request.user)
         .select_related("team")
-        .prefetch_related(
-            "themes",
-            Prefetch("marks", queryset=CommentMark.objects.select_related("user")),
-            Prefetch("replies", queryset=Reply.objects.select_related("author")),
-        )
         .get(pk=response.pk)
     )
+    feed.with_details([response])
     feed.annotate(response, request.user)
     return render(
         request,
