@@ -19,6 +19,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_noop
 
 from dashboards.models import CommentMark, MarkKind, Reply
 from feedback import privacy, search
@@ -252,6 +253,27 @@ def with_details(page):
         response.mark_list = marks[response.pk]
         response.reply_list = replies[response.pk]
     return page
+
+
+# The words on every comment's buttons. Translated once for a page of comments
+# (``comment_labels``): a {% translate %} per comment and button cost as much as the rest of
+# the comment's template.
+LABELS = {
+    "score": gettext_noop("Score"),
+    "read": gettext_noop("Read"),
+    "mark_read": gettext_noop("Mark as read"),
+    "acted": gettext_noop("Acted upon"),
+    "mark_acted": gettext_noop("Mark as acted upon"),
+    "acted_by": gettext_noop("Acted upon by"),
+    "idea": gettext_noop("Idea from this"),
+    "praise": gettext_noop("Pass the praise on"),
+    "answer": gettext_noop("Answer the customer"),
+}
+
+
+def comment_labels() -> dict[str, str]:
+    """``LABELS`` in the active language, for ``partials/comment.html``."""
+    return {name: gettext(words) for name, words in LABELS.items()}
 
 
 # A number no comment has, standing in for the id while a link is reversed once per page.

@@ -49,6 +49,7 @@ def comment_mark(request, pk):
         "dashboards/partials/comment.html",
         {
             "response": response,
+            "comment_labels": feed.comment_labels(),
             "can_answer": roles.can_manage_team(request.user, response.team),
             "can_propose_idea": roles.can_propose_idea_for(request.user, response.team),
         },

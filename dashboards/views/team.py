@@ -59,6 +59,7 @@ def team_detail(request, slug):
             if next_cursor
             else "",
             "can_answer": can_manage,
+            "comment_labels": feed.comment_labels(),
         }
         if target == "feed":
             return render(request, "dashboards/partials/comment_list.html", context)
