@@ -206,6 +206,37 @@ def test_marking_a_comment_read_and_acted_upon(client, org):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_comment_shows_its_themes_replies_links_and_buttons_in_the_readers_language(client, org):
+    # The feed works these out once a page (feed.annotate, feed.comment_labels); the page and
+    # the comment's own redraw after a mark must show them the same, in the reader's language.
+    Theme.objects.create(organisation=org.organisation, name="Zoning", keywords="queue")
+    Theme.objects.create(organisation=org.organisation, name="Anger", keywords="angry")
+    add_responses(org, org.team_a, [10], comment="An angry\nqueue <b>", contact_email="k@x.nl")
+    response = org.team_a.responses.get()
+    Reply.objects.create(response=response, author=org.lead, body="On it")
+    client.force_login(org.lead)
+    headers = {"accept-language": "nl"}
+    page = client.get(team_url(), headers=headers).content.decode()
+    item = page[page.index(f'<li class="comment comment-promoters" id="comment-{response.pk}">') :]
+    item = item[: item.index("</li>")]
+    moment = timezone.localtime(response.submitted_at)
+    assert f'<time datetime="{moment.isoformat()}">' in item
+    assert item.index(">Anger<") < item.index(">Zoning<")  # themes in name order
+    assert "An angry<br>queue &lt;b&gt;" in item and "On it" in item
+    mark_url = reverse("dashboards:comment_mark", args=[response.pk])
+    assert item.count(f'action="{mark_url}" hx-post="{mark_url}"') == 2
+    assert item.count('name="csrfmiddlewaretoken" value="') == 2
+    assert 'title="Score"' in item and "Markeer als gelezen" in item
+    for name in ("comment_praise", "comment_reply"):
+        assert reverse(f"dashboards:{name}", args=[response.pk]) in item
+    assert reverse("ideas:create") + f"?comment={response.pk}" in item
+    redrawn = client.post(mark_url, {"kind": "read"}, headers={"hx-request": "true", **headers})
+    redrawn = redrawn.content.decode()
+    assert 'aria-pressed="true">✓ Gelezen</button>' in redrawn and ">Anger<" in redrawn
+    assert 'name="on" value="0"' in redrawn and "On it" in redrawn
+
+
+@pytest.mark.django_db(transaction=True)
 def test_other_teams_hr_and_other_organisations_cannot_mark(client, org):
     add_responses(org, org.team_a, [4], comment="Mine")
     url = reverse("dashboards:comment_mark", args=[org.team_a.responses.get().pk])
