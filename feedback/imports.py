@@ -5,9 +5,10 @@ Used by ``manage.py import_feedback`` and by the upload page's Celery task.
 
 import datetime as dt
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,9 +41,13 @@ def import_file(
 ):
     """Read, validate and (only if every row is good) store a file.
 
-    ``progress(rows_checked)`` is called now and then while rows are checked, and with
-    ``None`` once writing starts. ``on_stored(outcome)`` runs inside the transaction that
-    stores the rows, so whatever it records commits with them or not at all.
+    One pass in one transaction: rows are read, checked and written in batches of
+    PROGRESS_EVERY, so memory stays bounded however long the file is; the first bad row stops
+    the writing, the rest is still checked (every problem is listed) and the transaction is
+    rolled back, so a bad file changes nothing. ``progress(rows_checked)`` is called after
+    every batch, and with ``None`` once the last row has been read (the rest is writing).
+    ``on_stored(outcome)`` runs inside the transaction that stores the rows, so whatever it
+    records commits with them or not at all.
     """
     outcome = ImportOutcome()
 
@@ -64,33 +69,46 @@ def import_file(
             )
         if outcome.error_count:
             return outcome
-        clean = []
-        for number, row in rows:
-            outcome.rows_total += 1
-            if EXTRA in row:
-                row.pop(EXTRA)
-                problem(number, "", _("More values than there are columns."))
-            good, errors = validator.validate(row, number)
-            for error in errors:
-                problem(error.row, error.field, error.message)
-            if good is not None:
-                clean.append(good)
-            if progress and outcome.rows_total % PROGRESS_EVERY == 0:
+        validate = validator.validate
+
+        def good_rows():
+            """The clean rows, checked as they are taken; none after the first bad one."""
+            for number, row in rows:
+                outcome.rows_total += 1
+                if EXTRA in row:
+                    row.pop(EXTRA)
+                    problem(number, "", _("More values than there are columns."))
+                good, errors = validate(row, number)
+                for error in errors:
+                    problem(error.row, error.field, error.message)
+                if good is not None and not outcome.error_count:
+                    yield good
+
+        def between_batches():
+            if progress and not outcome.error_count:
                 progress(outcome.rows_total)
+
+        with transaction.atomic():
+            result = ingest.STREAM[kind](
+                organisation,
+                good_rows(),
+                source=Source.IMPORT,
+                external_ids="external_id" in header,
+                batch_size=PROGRESS_EVERY,
+                between_batches=between_batches,
+            )
+            if not outcome.error_count and not outcome.rows_total:
+                problem(0, "", _("The file has no rows below its header."))
+            if outcome.error_count:
+                transaction.set_rollback(True)  # nothing of a bad file is kept
+                return outcome
+            if progress:
+                progress(None)
+            outcome.result = result
+            if on_stored:
+                on_stored(outcome)
     except FileProblem as exc:
         problem(0, "", str(exc))
-        return outcome
-    if outcome.error_count:
-        return outcome
-    if not clean:
-        problem(0, "", _("The file has no rows below its header."))
-        return outcome
-    if progress:
-        progress(None)
-    with transaction.atomic():
-        outcome.result = ingest.STORE[kind](organisation, clean, source=Source.IMPORT)
-        if on_stored:
-            on_stored(outcome)
     return outcome
 
 
@@ -140,12 +158,43 @@ def run_job(job: ImportJob) -> str:
         status=ImportJob.Status.VALIDATING,
         rows_total=estimate_rows(bytes(job.content), job.filename),
     )
+    with _progress_writer(job) as record:
+        return _run_job(job, jobs, record)
 
+
+@contextmanager
+def _progress_writer(job):
+    """A function recording the job's progress where the page sees it. The import writes in
+    one transaction that is open while the rows are read; a worker (whose job was committed
+    before it began) records progress through a connection of its own, so the page sees it
+    meanwhile. Called inside a transaction (a test), or on SQLite (one writer at a time),
+    progress is recorded in that transaction."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield lambda **fields: ImportJob.objects.filter(pk=job.pk).update(**fields)
+        return
+    side = connections.create_connection(connection.alias)
+    table = ImportJob._meta.db_table
+
+    def record(**fields):
+        columns = ", ".join(f"{name} = %s" for name in fields)
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {columns} WHERE id = %s",  # noqa: S608 - our names
+                [*fields.values(), job.pk],
+            )
+
+    try:
+        yield record
+    finally:
+        side.close()
+
+
+def _run_job(job, jobs, record) -> str:
     def progress(rows_checked):
         if rows_checked is None:
-            jobs.update(status=ImportJob.Status.WRITING)
+            record(status=ImportJob.Status.WRITING)
         else:
-            jobs.update(rows_checked=rows_checked)
+            record(rows_checked=rows_checked)
 
     def finish(outcome):
         job.rows_total = job.rows_checked = outcome.rows_total
@@ -161,11 +210,13 @@ def run_job(job: ImportJob) -> str:
         job.finished_at = timezone.now()
         job.save()
 
+    data = bytes(job.content)
+    job.content = b""  # one copy of the upload in memory, not two
     try:
         outcome = import_file(
             job.organisation,
             job.kind,
-            bytes(job.content),
+            data,
             job.filename,
             progress=progress,
             on_stored=finish,

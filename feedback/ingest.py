@@ -7,11 +7,12 @@ concurrent clients neither double a row nor fail on each other.
 On PostgreSQL the rows go in with ``COPY``; elsewhere with ``bulk_create``.
 """
 
+import itertools
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from feedback import invitations, mailing
@@ -132,80 +133,194 @@ def store_responses(organisation, rows: list[dict], *, source: str, matcher=None
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     if not fresh:
         return result
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        now = now.isoformat()  # written as text by _response_line
-    day = clock.local_day(clock.zone_for_stamping(organisation))
-    records = []
-    for row in fresh:
-        local_day = day(row["submitted_at"])
-        records.append(
-            (
-                organisation.pk,
-                row["team_id"],
-                row["score"],
-                row["comment"],
-                row["customer_hash"],
-                row["submitted_at"],
-                local_day,
-                row["external_id"],
-                source,
-                row.get("survey_link_id"),
-                row.get("language", ""),
-                row.get("contact_email", ""),
-                now,
-                row.get("invitation_id"),
-            )
-        )
-        result.touched.add((row["team_id"], local_day))
-    themes = [matcher.match(row["comment"]) for row in fresh]
-    through = Response.themes.through
-    if connection.vendor == "postgresql":
-        table = Response._meta.db_table
-        tagged = [i for i, found in enumerate(themes) if found]
-        if not tagged:
-            bulk.copy_lines(table, RESPONSE_FIELDS, map(_response_line, records))
-        else:
-            # One COPY in key order (see _in_key_order), so every row gets its id up front.
-            ids = _reserve_ids(table, len(records))
-            bulk.copy_lines(
-                table,
-                ["id", *RESPONSE_FIELDS],
-                (
-                    f"{pk}\t{_response_line(record)}"
-                    for pk, record in zip(ids, records, strict=True)
-                ),
-            )
-            bulk.copy_rows(
-                through._meta.db_table,
-                ["response_id", "theme_id"],
-                ((ids[i], theme) for i in tagged for theme in themes[i]),
-            )
-    else:
-        objects = Response.objects.bulk_create(
-            [Response(**dict(zip(RESPONSE_FIELDS, record, strict=True))) for record in records],
-            batch_size=500,
-        )
-        through.objects.bulk_create(
-            [
-                through(response_id=obj.pk, theme_id=theme)
-                for obj, found in zip(objects, themes, strict=True)
-                for theme in found
-            ],
-            batch_size=500,
-        )
-    DirtyMark.objects.mark(organisation, result.touched, later_periods=False)
-    _tell_webhooks(organisation, fresh, result, source)
-    announce_after_commit(organisation)
+    per_team = _ResponseWriter(organisation, source, matcher, result).write(fresh)
+    _finish_responses(organisation, result, source, per_team, fresh)
     return result
 
 
-def _tell_webhooks(organisation, fresh, result, source) -> None:
+def _finish_responses(organisation, result, source, per_team, fresh=()) -> None:
+    DirtyMark.objects.mark(organisation, result.touched, later_periods=False)
+    _tell_webhooks(organisation, fresh, result, source, per_team)
+    announce_after_commit(organisation)
+
+
+class _ResponseWriter:
+    """Turns validated rows into stored responses and their theme links, adding what it wrote
+    to ``result.touched``; the caller holds the transaction."""
+
+    def __init__(self, organisation, source, matcher, result):
+        self.organisation = organisation
+        self.source = source
+        self.matcher = matcher
+        self.result = result
+        self.day = clock.local_day(clock.zone_for_stamping(organisation))
+        self.now = timezone.now()
+        self.postgresql = connection.vendor == "postgresql"
+        if self.postgresql:
+            self.now = self.now.isoformat()  # written as text by _response_line
+
+    def record(self, row) -> tuple:
+        local_day = self.day(row["submitted_at"])
+        self.result.touched.add((row["team_id"], local_day))
+        return (
+            self.organisation.pk,
+            row["team_id"],
+            row["score"],
+            row["comment"],
+            row["customer_hash"],
+            row["submitted_at"],
+            local_day,
+            row["external_id"],
+            self.source,
+            row.get("survey_link_id"),
+            row.get("language", ""),
+            row.get("contact_email", ""),
+            self.now,
+            row.get("invitation_id"),
+        )
+
+    def write(self, fresh) -> Counter:
+        """Store rows known to be new (a list); returns how many per team."""
+        records = [self.record(row) for row in fresh]
+        themes = [self.matcher.match(row["comment"]) for row in fresh]
+        through = Response.themes.through
+        if self.postgresql:
+            table = Response._meta.db_table
+            tagged = [i for i, found in enumerate(themes) if found]
+            if not tagged:
+                bulk.copy_lines(table, RESPONSE_FIELDS, map(_response_line, records))
+            else:
+                # One COPY in key order (see _in_key_order), so every row gets its id up front.
+                ids = _reserve_ids(table, len(records))
+                bulk.copy_lines(
+                    table,
+                    ["id", *RESPONSE_FIELDS],
+                    (
+                        f"{pk}\t{_response_line(record)}"
+                        for pk, record in zip(ids, records, strict=True)
+                    ),
+                )
+                bulk.copy_rows(
+                    through._meta.db_table,
+                    ["response_id", "theme_id"],
+                    ((ids[i], theme) for i in tagged for theme in themes[i]),
+                )
+        else:
+            objects = Response.objects.bulk_create(
+                [Response(**dict(zip(RESPONSE_FIELDS, record, strict=True))) for record in records],
+                batch_size=500,
+            )
+            through.objects.bulk_create(
+                [
+                    through(response_id=obj.pk, theme_id=theme)
+                    for obj, found in zip(objects, themes, strict=True)
+                    for theme in found
+                ],
+                batch_size=500,
+            )
+        return Counter(row["team_id"] for row in fresh)
+
+    def stream(self, rows, size: int) -> tuple[list, Counter]:
+        """COPY up to ``size`` rows from the iterator ``rows`` as they come (PostgreSQL): the
+        server stores each line while the next is still being read and checked. Returns (the
+        rows, how many per team); ``([], …)`` when ``rows`` is used up.
+
+        The rows are taken to be new. When one is not (stored before, or earlier in the same
+        file: the unique index says so) the batch is undone and written again without them."""
+        first = next(rows, None)
+        if first is None:
+            return [], Counter()
+        rows_here = itertools.chain((first,), rows)
+        table = Response._meta.db_table
+        through = Response.themes.through._meta.db_table
+        ids = _reserve_ids(table, size)
+        batch, links = [], []
+        touched = self.result.touched
+        self.result.touched = set()  # this batch's, kept apart until it is stored
+        match, record = self.matcher.match, self.record
+
+        def lines():
+            # ids first: no row is taken past the last id
+            for pk, row in zip(ids, rows_here, strict=False):
+                batch.append(row)
+                for theme in match(row["comment"]):
+                    links.append((pk, theme))
+                yield f"{pk}\t{_response_line(record(row))}"
+
+        try:
+            with transaction.atomic():  # a savepoint: a repeated external_id undoes the batch
+                bulk.copy_lines(table, ["id", *RESPONSE_FIELDS], lines())
+                if links:
+                    bulk.copy_rows(through, ["response_id", "theme_id"], links)
+        except IntegrityError:
+            batch.extend(itertools.islice(rows_here, size - len(batch)))
+            if not any(row["external_id"] for row in batch):
+                raise
+            self.result.touched = set()
+            fresh = _in_key_order(_new_rows(Response, self.organisation, batch))
+            self.result.duplicates += len(batch) - len(fresh)
+            per_team = self.write(fresh) if fresh else Counter()
+        else:
+            per_team = Counter(row["team_id"] for row in batch)
+        self.result.created += per_team.total()
+        touched |= self.result.touched
+        self.result.touched = touched
+        return batch, per_team
+
+
+STREAM_BATCH = 10_000
+
+
+def store_response_stream(
+    organisation,
+    rows,
+    *,
+    source: str,
+    external_ids: bool = True,
+    batch_size: int = STREAM_BATCH,
+    between_batches=None,
+) -> StoreResult:
+    """Store validated response rows from any iterable, ``batch_size`` at a time, in the
+    caller's transaction (call inside ``transaction.atomic``): memory stays bounded however
+    many rows there are, and a rollback undoes them all. ``rows`` may check each row as it is
+    taken (a file being read): on PostgreSQL that work overlaps the server's storing of the
+    rows before it. Rows whose external_id is stored already, or came earlier, are skipped;
+    without ``external_ids`` (no row has one) no other writer is waited for.
+    ``between_batches()`` is called after each batch, outside any COPY."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("store_response_stream runs inside the caller's transaction")
+    result = StoreResult()
+    writer = _ResponseWriter(
+        organisation, source, ThemeMatcher.for_organisation(organisation), result
+    )
+    if external_ids:
+        conflicts.take_turns_on_external_ids(organisation, [True])
+    per_team = Counter()
+    rows = iter(rows)
+    while True:
+        if writer.postgresql:
+            batch, counts = writer.stream(rows, batch_size)
+        else:
+            batch = list(itertools.islice(rows, batch_size))
+            fresh = _in_key_order(_new_rows(Response, organisation, batch))
+            result.duplicates += len(batch) - len(fresh)
+            counts = writer.write(fresh) if fresh else Counter()
+            result.created += counts.total()
+        if not batch:
+            break
+        per_team.update(counts)
+        if between_batches:
+            between_batches()
+    if result.created:
+        _finish_responses(organisation, result, source, per_team)
+    return result
+
+
+def _tell_webhooks(organisation, fresh, result, source, per_team: Counter) -> None:
     """One "answers.received" event per call (an API call, an import, a form answer) with its
     counts per team; a form answer's comment goes only to its team's own webhook."""
     if not webhooks.wanted(organisation, WebhookEvent.ANSWERS):
         return
-    per_team = Counter(row["team_id"] for row in fresh)
     slugs = dict(Team.objects.filter(pk__in=per_team).values_list("pk", "slug"))
     payload = {
         "source": source,
@@ -246,6 +361,45 @@ INTERACTION_FIELDS = [
 @transaction.atomic
 def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreResult:
     conflicts.take_turns_on_external_ids(organisation, (row["external_id"] for row in rows))
+    result = _write_interactions(organisation, rows, source)
+    DirtyMark.objects.mark(organisation, result.touched, later_periods=True)
+    announce_after_commit(organisation)
+    return result
+
+
+def store_interaction_stream(
+    organisation,
+    rows,
+    *,
+    source: str,
+    external_ids: bool = True,
+    batch_size: int = STREAM_BATCH,
+    between_batches=None,
+) -> StoreResult:
+    """Store validated interaction rows from any iterable, ``batch_size`` at a time, in the
+    caller's transaction (see ``store_response_stream``)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("store_interaction_stream runs inside the caller's transaction")
+    if external_ids:
+        conflicts.take_turns_on_external_ids(organisation, [True])
+    result = StoreResult()
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, batch_size)):
+        part = _write_interactions(organisation, batch, source)
+        result.created += part.created
+        result.duplicates += part.duplicates
+        result.invited += part.invited
+        result.touched |= part.touched
+        if between_batches:
+            between_batches()
+    DirtyMark.objects.mark(organisation, result.touched, later_periods=True)
+    if result.created:
+        announce_after_commit(organisation)
+    return result
+
+
+def _write_interactions(organisation, rows, source) -> StoreResult:
+    """Store the rows that are new; the caller holds the transaction and marks the days."""
     fresh = _in_key_order(_new_rows(Interaction, organisation, rows))
     result = StoreResult(created=len(fresh), duplicates=len(rows) - len(fresh))
     now = timezone.now()
@@ -290,10 +444,8 @@ def store_interactions(organisation, rows: list[dict], *, source: str) -> StoreR
             batch_size=500,
         )
         ids = {i: objects[i].pk for i in with_address}
-    DirtyMark.objects.mark(organisation, result.touched, later_periods=True)
     if with_address:
         result.invited = _invite_by_email(organisation, [(fresh[i], ids[i]) for i in with_address])
-    announce_after_commit(organisation)
     return result
 
 
@@ -319,6 +471,7 @@ def _invite_by_email(organisation, rows_and_ids) -> int:
 
 
 STORE = {"responses": store_responses, "interactions": store_interactions}
+STREAM = {"responses": store_response_stream, "interactions": store_interaction_stream}
 
 
 def store_survey_answer(link, *, score, comment, email, submission, language) -> StoreResult:

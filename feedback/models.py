@@ -8,11 +8,13 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from feedback.search import CommentVector
 from organisations import clock, roles
 from organisations.models import Organisation, Team
 
@@ -142,6 +144,12 @@ class ResponseQuerySet(models.QuerySet):
         )
 
 
+class ResponseManager(models.Manager.from_queryset(ResponseQuerySet)):
+    def get_queryset(self):
+        # The search vector is for the database's eyes only: never fetched with a row.
+        return super().get_queryset().defer("search_vector")
+
+
 class Response(models.Model):
     """One customer's answer: a 0–10 score and/or a comment, for one team."""
 
@@ -169,7 +177,16 @@ class Response(models.Model):
         "Invitation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    objects = ResponseQuerySet.as_manager()
+    # Dutch and English lexemes of the comment and its team's term, kept by PostgreSQL itself
+    # (so every way in, COPY included, fills it and erasing a comment erases it); NULL on
+    # SQLite. Searched through feedback.search; GIN-indexed (migration 0005).
+    search_vector = models.GeneratedField(
+        expression=CommentVector("comment", "team"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = ResponseManager()
 
     class Meta:
         verbose_name = _("response")

@@ -16,30 +16,53 @@ REDACTION_MARKS = (EMAIL_MARK, PHONE_MARK, IBAN_MARK)
 
 class ThemeMatcher:
     """Finds the themes a comment mentions: a keyword at the start of a word, any case, so
-    "wachttijd" also finds "wachttijden" and "Wachttijd"."""
+    "wachttijd" also finds "wachttijden" and "Wachttijd".
+
+    One pattern for all the organisation's keywords, read once over the comment: at each
+    word's start it takes the longest keyword there, and every theme with a keyword that is a
+    prefix of that one is mentioned there too (exactly the keywords that match at that
+    place)."""
 
     def __init__(self, themes):
-        self.patterns = []
+        self.order = []  # theme ids, in the order their themes came
+        keywords = {}  # keyword -> the themes that have it
         for theme in themes:
-            words = sorted({w.casefold() for w in theme.keyword_list}, key=len, reverse=True)
+            words = {w.casefold() for w in theme.keyword_list} - {""}
             if words:
-                alternatives = "|".join(re.escape(word) for word in words)
-                self.patterns.append((theme.pk, re.compile(rf"(?<!\w)(?:{alternatives})")))
+                self.order.append(theme.pk)
+                for word in words:
+                    keywords.setdefault(word, set()).add(theme.pk)
+        self.themes_at = {
+            word: frozenset(
+                pk for other, pks in keywords.items() if word.startswith(other) for pk in pks
+            )
+            for word in keywords
+        }
+        longest_first = sorted(keywords, key=lambda word: (-len(word), word))
+        alternatives = "|".join(re.escape(word) for word in longest_first)
+        # A lookahead: keywords that overlap ("niet opgenomen", "opgenomen") are each seen.
+        self.pattern = re.compile(rf"(?<!\w)(?=({alternatives}))") if keywords else None
 
     @classmethod
     def for_organisation(cls, organisation):
         return cls(Theme.objects.filter(organisation=organisation))
 
     def __bool__(self):
-        return bool(self.patterns)
+        return self.pattern is not None
 
     def match(self, text: str) -> list[int]:
-        if not text or not self.patterns:
+        if not text or self.pattern is None:
             return []
-        for mark in REDACTION_MARKS:  # "⟦phone⟧" must not tag a theme with keyword "phone"
-            text = text.replace(mark, " ")
-        folded = text.casefold()
-        return [pk for pk, pattern in self.patterns if pattern.search(folded)]
+        if "⟦" in text:
+            for mark in REDACTION_MARKS:  # "⟦phone⟧" must not tag a theme with keyword "phone"
+                text = text.replace(mark, " ")
+        found = set()
+        themes_at = self.themes_at
+        for word in self.pattern.findall(text.casefold()):
+            found |= themes_at[word]
+        if not found:
+            return []
+        return [pk for pk in self.order if pk in found]
 
 
 def retag_organisation(organisation, *, batch_size: int = 5000) -> int:

@@ -125,6 +125,13 @@ COPY_TABLES = {
 }
 
 
+# What a COPY writes: every column but the generated search vector, which PostgreSQL computes
+# in the baseline's table as in the real one.
+RESPONSE_COLUMNS = ", ".join(
+    field.column for field in Response._meta.concrete_fields if not field.generated
+)
+
+
 def _create_copy_tables(cursor):
     _drop_copy_tables(cursor)  # left behind by a run that was killed
     for name, (table, foreign_keys) in COPY_TABLES.items():
@@ -147,7 +154,10 @@ def _stored_since(cursor, organisation, last_id) -> dict:
     links = Response.themes.through._meta.db_table
     where = f"organisation_id = {organisation.pk:d} AND id > {last_id:d}"  # integers
     queries = {
-        "bench_copy": f"COPY (SELECT * FROM {table} WHERE {where} ORDER BY id) TO STDOUT",  # noqa: S608 - our tables
+        "bench_copy": (
+            f"COPY (SELECT {RESPONSE_COLUMNS} FROM {table} "  # noqa: S608 - our tables
+            f"WHERE {where} ORDER BY id) TO STDOUT"
+        ),
         "bench_copy_themes": (
             f"COPY (SELECT * FROM {links} WHERE response_id IN "  # noqa: S608 - our tables
             f"(SELECT id FROM {table} WHERE {where})) TO STDOUT"
@@ -168,7 +178,8 @@ def _copy_baseline(cursor, stored) -> float:
     started = time.perf_counter()
     with transaction.atomic():
         for name, data in stored.items():
-            with cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            columns = f"({RESPONSE_COLUMNS})" if name == "bench_copy" else ""
+            with cursor.copy(f"COPY {name} {columns} FROM STDIN") as copy:
                 copy.write(data)
     return time.perf_counter() - started
 

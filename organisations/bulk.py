@@ -8,7 +8,9 @@ from django.db import connection
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-COPY_BATCH = 10_000
+# Lines go to the server a few hundred at a time: while a producer still reads and checks the
+# next rows (an import), the server is storing the ones before, on another core.
+COPY_BATCH = 250
 
 
 def copy_text(value) -> str:

@@ -45,20 +45,22 @@ def read_table(data: bytes, filename: str = ""):
 
 
 def _read_csv(data: bytes):
+    # Decoded as it is read, a block at a time: the whole text decoded at once (and copied into
+    # a StringIO, four bytes a character) would hold several times the file in memory.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FileProblem(
-            _("The file is not UTF-8 text (byte %(position)s). Save it as CSV UTF-8 or XLSX.")
-            % {"position": exc.start + 1}
-        ) from None
-    first_line = text.split("\n", 1)[0]
+        first_line = stream.readline()
+        stream.seek(0)
+    except UnicodeDecodeError:
+        raise _not_utf8(data) from None
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise FileProblem(_("The file is empty.")) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(data) from None
     except csv.Error as exc:
         raise FileProblem(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
     _check_columns(1, header)
@@ -70,19 +72,42 @@ def _read_csv(data: bytes):
         # there are inside quoted cells.
         number = 1
         caps = _Caps()
+        width = len(header)
         try:
             for number, cells in enumerate(reader, start=2):
                 caps.count(number, cells)
-                if not any(cell.strip() for cell in cells):
+                if not "".join(cells).strip():
                     continue
-                _check_line(number, cells)
-                yield number, _row(header, cells)
+                # CSV cells are all text: the caps on cell and line length, in two calls.
+                if max(map(len, cells)) > MAX_CELL_CHARACTERS or (
+                    sum(map(len, cells)) > MAX_LINE_CHARACTERS
+                ):
+                    _check_line(number, cells)  # raises, saying which cap
+                if len(cells) <= width:
+                    yield number, dict(zip(header, cells, strict=False))
+                else:
+                    yield number, _row(header, cells)
         except csv.Error as exc:
             raise FileProblem(
                 _("Row %(row)s is not valid CSV: %(error)s") % {"row": number + 1, "error": exc}
             ) from None
+        except UnicodeDecodeError:
+            raise _not_utf8(data) from None
 
     return header, rows()
+
+
+def _not_utf8(data: bytes) -> FileProblem:
+    """The problem with a file that is not UTF-8, naming the first byte that is not."""
+    try:
+        data.decode("utf-8-sig")  # only on the way out of a bad file, for the byte's place
+        position = len(data)
+    except UnicodeDecodeError as exc:
+        position = exc.start
+    return FileProblem(
+        _("The file is not UTF-8 text (byte %(position)s). Save it as CSV UTF-8 or XLSX.")
+        % {"position": position + 1}
+    )
 
 
 def _read_xlsx(data: bytes):

@@ -155,7 +155,7 @@ def test_feed_filters_by_category_theme_and_text(client, org):
     assert "Endless queue" in feed(theme=waiting.pk) and "Okay service" not in feed(
         theme=waiting.pk
     )
-    assert "Friendly staff" in feed(q="FRIENDLY") and "Endless" not in feed(q="friendly")
+    assert "Friendly</mark> staff" in feed(q="FRIENDLY") and "Endless" not in feed(q="friendly")
     assert "No comments match these filters." in feed(q="nothing like this")
     # Nonsense in the query string is ignored, not an error.
     assert "Endless queue" in feed(category="bogus", theme="abc", before="garbage")

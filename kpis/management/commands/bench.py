@@ -1,14 +1,18 @@
 """``manage.py bench [--scale 10k|100k|1m|10m] [--responses N] [--interactions N] [--contacts N]
 [--emails N] [--json]``: the benchmark suite (DESIGN.md, Performance), one section after another
 (``SECTIONS``). ``--people N`` instead times an import of N people into 30 teams from XLSX, and a
-re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a one-query view."""
+re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a one-query view;
+``--import-memory`` measures the peak memory of imports (kpis/bench_imports.py);
+``--search N`` the comment feed's search with 10,000 and N responses."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kpis.bench_imports import as_text, bench_import_memory
 from kpis.bench_invitations import bench_invitations
 from kpis.bench_pages import bench_pages
+from kpis.bench_search import bench_search
 from kpis.benchmarks import REBUILD_PAIRS, bench_ingest, bench_people, bench_rollups
 
 # --scale: (responses, interactions)
@@ -75,6 +79,11 @@ class Command(BaseCommand):
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
         parser.add_argument(
+            "--import-memory",
+            action="store_true",
+            help="Only the peak memory of imports of short and long files (kpis/bench_imports.py).",
+        )
+        parser.add_argument(
             "--pages",
             action="store_true",
             help="Only time the team page beside a one-query view, at each of --scales.",
@@ -84,13 +93,31 @@ class Command(BaseCommand):
             default="10000,1000000",
             help="For --pages: responses (and a tenth as many interactions) at each size.",
         )
+        parser.add_argument(
+            "--search",
+            type=int,
+            metavar="N",
+            help="Only time the comment feed's search and filters with 10,000 and N responses.",
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="With --search: keep its rows for the next run."
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["import_memory"]:
+            try:
+                results = bench_import_memory()
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(_dumps(results) if options["json"] else as_text(results))
+            return None
         if options["pages"]:
             return self.pages(options["scales"], options["json"])
+        if options["search"]:
+            return self.search(options["search"], options["keep"], options["json"])
         if options["scale"] is not None and options["scale"] not in SCALES:
             raise CommandError(f"--scale: one of {', '.join(SCALES)}.")
         responses, interactions = SCALES.get(options["scale"], (100_000, None))
@@ -196,6 +223,28 @@ class Command(BaseCommand):
             f"in {people['reimport_check_and_preview_seconds']} s, "
             f"applied in {people['reimport_apply_seconds']} s"
         )
+
+    def search(self, rows, keep, as_json):
+        try:
+            results = {"search": bench_search(rows, keep=keep)}
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        if as_json:
+            self.stdout.write(_dumps(results))
+            return
+        found = results["search"]
+        self.stdout.write(
+            f"Comment feed, {found['responses_small']:,} and {found['responses_large']:,} "
+            f"responses, timed in turns (best of {found['requests_per_timing']} requests each):"
+        )
+        for name, figure in found.items():
+            if isinstance(figure, dict):
+                low, high = figure["ratio_spread"]
+                self.stdout.write(
+                    f"  {name}: {figure['small_ms']} ms and {figure['large_ms']} ms "
+                    f"(SQL {figure['small_sql_ms']} and {figure['large_sql_ms']} ms), ratio "
+                    f"{figure['ratio']} (spread {low}–{high}; target 0.8–1.2)"
+                )
 
 
 def _dumps(results) -> str:
