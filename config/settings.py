@@ -336,6 +336,42 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by kind of work, so each kind can have workers of its own on other hosts (README,
+# "Production"): figures kept current, e-mail going out, uploaded files read in. Everything
+# else goes to the default queue. A worker started without -Q consumes all of them
+# (config/celery.py declares every queue).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+TASK_QUEUES_BY_KIND = {
+    "rollups": [
+        "kpis.tasks.recompute_rollups",
+        "kpis.tasks.sweep_dirty_rollups",
+        "feedback.tasks.retag_comments",
+        "feedback.tasks.sweep_theme_retags",
+        "feedback.tasks.restamp_local_days",
+        "feedback.tasks.sweep_clock_changes",
+    ],
+    "mail": [
+        "alignment.tasks.send_alignment_invitations",
+        "alignment.tasks.send_alignment_reminders",
+        "dashboards.tasks.send_weekly_digests",
+        "dashboards.tasks.send_reply",
+        "dashboards.tasks.send_pending_replies",
+        "dashboards.tasks.send_praise",
+        "feedback.tasks.send_invitations",
+        "ideas.tasks.notify_proposer",
+        "organisations.tasks.send_welcome_emails",
+        "organisations.tasks.send_pending_welcomes",
+        "programmes.tasks.send_update_emails",
+    ],
+    "imports": [
+        "feedback.tasks.run_import",
+        "feedback.tasks.sweep_stale_imports",
+    ],
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in TASK_QUEUES_BY_KIND.items() for task in tasks
+}
+
 CELERY_BEAT_SCHEDULE = {
     "settle-alignment-surveys": {
         "task": "alignment.tasks.settle_alignment_surveys",
