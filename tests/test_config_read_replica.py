@@ -176,6 +176,7 @@ def server(port) -> dict:
 def replica_alias(clusters):
     """DATABASE_REPLICA_URL's alias, as the settings make it, pointing at the standby."""
     test_db = connections["default"].settings_dict
+    configured = connections.settings.get(replica.REPLICA)  # a DATABASE_REPLICA_URL's mirror
     connections.settings[replica.REPLICA] = (
         test_db
         | server(clusters.replica_port)
@@ -187,7 +188,10 @@ def replica_alias(clusters):
     yield
     connections[replica.REPLICA].close()
     del connections[replica.REPLICA]
-    del connections.settings[replica.REPLICA]
+    if configured is None:
+        del connections.settings[replica.REPLICA]
+    else:
+        connections.settings[replica.REPLICA] = configured
 
 
 @pytest.fixture
