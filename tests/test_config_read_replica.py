@@ -362,3 +362,24 @@ def test_a_stopped_replica_leaves_pages_to_the_primary_quickly(acme):
         assert time.monotonic() - started < 1
     finally:
         clusters.start("replica")
+
+
+def test_a_replica_that_does_not_answer_costs_one_request_the_connect_timeout(acme):
+    post_response(Client(), acme)
+    standby = connections[replica.REPLICA]
+    standby.close()
+    saved_port = standby.settings_dict["PORT"]
+    with socket.socket() as silent:  # takes the connection, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        standby.settings_dict["PORT"] = str(silent.getsockname()[1])
+        try:
+            started = time.monotonic()
+            assert kpis(Client(), acme) == (1, [])
+            assert time.monotonic() - started < 5  # connect_timeout is 2 s
+            started = time.monotonic()
+            assert kpis(Client(), acme) == (1, [])
+            assert time.monotonic() - started < 1
+        finally:
+            standby.close()
+            standby.settings_dict["PORT"] = saved_port
