@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.signals import request_started
 from django.db import connections, reset_queries
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config import replica
@@ -246,6 +247,10 @@ def post_response(client, acme, score=10):
     return response
 
 
+class Reads(list):
+    freshness_checks = 0
+
+
 @contextlib.contextmanager
 def replica_reads():
     """What the replica was asked for the page itself (not whether it had caught up); unlike
@@ -254,7 +259,7 @@ def replica_reads():
     on_replica.force_debug_cursor = True
     request_started.disconnect(reset_queries)  # as CaptureQueriesContext does
     before = len(on_replica.queries_log)
-    reads = []
+    reads = Reads()
     try:
         yield reads
     finally:
@@ -262,6 +267,7 @@ def replica_reads():
         request_started.connect(reset_queries)
         asked = [query["sql"] for query in list(on_replica.queries_log)[before:]]
         reads.extend(sql for sql in asked if "pg_last_wal_replay_lsn" not in sql)
+        reads.freshness_checks = len(asked) - len(reads)
 
 
 def kpis(client, acme):
@@ -291,9 +297,14 @@ def test_pages_and_the_kpi_api_read_a_replica_that_has_caught_up(acme):
     post_response(Client(), acme)
     wait_for_replay(acme)
 
-    responses, rollup_reads = kpis(Client(), acme)
+    with CaptureQueriesContext(connections["default"]) as on_primary, replica_reads() as reads:
+        responses, rollup_reads = kpis(Client(), acme)
     assert responses == 1
     assert rollup_reads, "the KPI API read its figures from the primary"
+    # What the rule costs: one question to each server.
+    assert [q for q in on_primary.captured_queries if "pg_current_wal_flush_lsn" in q["sql"]]
+    assert len(on_primary.captured_queries) == 3  # and the token, read and stamped "last used"
+    assert reads.freshness_checks == 1
 
     manager = Client(headers={"accept-language": "en"})
     manager.force_login(acme.manager)
