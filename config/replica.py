@@ -49,7 +49,8 @@ _reads: contextvars.ContextVar[Reads | None] = contextvars.ContextVar("reads", d
 
 
 def is_configured() -> bool:
-    return REPLICA in connections.settings
+    # A standby's WAL position only means something next to a PostgreSQL primary.
+    return REPLICA in connections.settings and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
 def mark_down() -> None:
