@@ -33,7 +33,7 @@ PRIMARY_MODELS = {"organisations.IntegrationToken"}
 # rest of the request read the primary.
 BOOKKEEPING_MODELS = {"organisations.IntegrationToken", "sessions.Session"}
 
-# Set after the replica failed; until then this process does not try it (Unix monotonic).
+# Set after the replica failed: until then (time.monotonic()) this process does not try it.
 _down_until = 0.0
 
 
