@@ -135,3 +135,92 @@ def replace_themes(organisation, themes, *, fresh=False):
         ThemeRollup.objects.filter(pk__in=gone).delete()
     ThemeRollup.objects.bulk_update(updated, ["mentions", "detractor_mentions"], batch_size=500)
     ThemeRollup.objects.bulk_create(created, batch_size=2000)
+
+
+# --- Set-based writes on PostgreSQL (one new answer: ``kpis.incremental``) -----------------------
+# Each writes the rows that a SELECT (``computed``, with %(org)s and its own parameters)
+# yields for a set of keys in ONE statement, however many keys: rows are updated where they
+# differ, added where missing, removed where every count is zero (as ``replace``). The two
+# partial unique indexes (a team's rows, the organisation's) each get their own INSERT … ON
+# CONFLICT; the statements' parts touch different rows, so they cannot meet.
+
+
+def _key_columns(day_field):
+    return ["day"] if day_field == "day" else ["kind", "period_start"]
+
+
+def _same_scope(left, right):
+    return (
+        f"({left}.team_id = {right}.team_id OR {left}.team_id IS NULL AND {right}.team_id IS NULL)"
+    )
+
+
+def _upserts(model, conflict_keys, fields, source, where):
+    """The INSERT … ON CONFLICT parts, for a team's rows and the organisation's."""
+    table = model._meta.db_table
+    stamped = hasattr(model, "updated_at")
+    columns = ["organisation_id", "team_id", *conflict_keys, *fields]
+    values = ["%(org)s", "c.team_id", *(f"c.{name}" for name in (*conflict_keys, *fields))]
+    updates = [f"{name} = EXCLUDED.{name}" for name in fields]
+    if stamped:
+        columns.append("updated_at")
+        values.append("now()")
+        updates.append("updated_at = EXCLUDED.updated_at")
+    stored = ", ".join(f"t.{name}" for name in fields)
+    new = ", ".join(f"EXCLUDED.{name}" for name in fields)
+    parts = []
+    for name, scope, conflict in (
+        ("teams", "c.team_id IS NOT NULL", "team_id"),
+        ("whole", "c.team_id IS NULL", "organisation_id"),
+    ):
+        parts.append(
+            f"{name} AS (INSERT INTO {table} AS t ({', '.join(columns)})"
+            f" SELECT {', '.join(values)} FROM {source} c WHERE {scope} AND ({where})"
+            f" ON CONFLICT ({conflict}, {', '.join(conflict_keys)}) WHERE team_id IS "
+            f"{'NOT NULL' if name == 'teams' else 'NULL'}"
+            f" DO UPDATE SET {', '.join(updates)} WHERE ({stored}) IS DISTINCT FROM ({new})"
+            " RETURNING 1)"
+        )
+    return parts
+
+
+def write_counts_sql(model, computed, fields, day_field="period_start") -> str:
+    """One statement making the stored rows of ``computed``'s keys say what it computed:
+    ``computed`` yields team_id, the key (day, or kind and period_start) and ``fields``."""
+    table = model._meta.db_table
+    keys = _key_columns(day_field)
+    nonzero = " OR ".join(f"c.{name} <> 0" for name in fields)
+    same_key = " AND ".join(f"t.{key} = c.{key}" for key in keys)
+    parts = [
+        f"computed AS MATERIALIZED ({computed})",
+        f"gone AS (DELETE FROM {table} t USING computed c WHERE t.organisation_id = %(org)s"
+        f" AND {same_key} AND {_same_scope('t', 'c')} AND NOT ({nonzero}) RETURNING 1)",
+        *_upserts(model, keys, fields, "computed", nonzero),
+    ]
+    return f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM gone)"
+
+
+def write_themes_sql(periods, computed) -> str:
+    """One statement making the stored theme rows of the ``periods`` (a SELECT of team_id,
+    kind, period_start) those that ``computed`` yields (team_id, kind, period_start, theme_id,
+    mentions, detractor_mentions); a theme that no longer comes up is removed."""
+    table = ThemeRollup._meta.db_table
+    same_theme = (
+        f"{_same_scope('c', 't')} AND c.kind = t.kind AND c.period_start = t.period_start"
+        " AND c.theme_id = t.theme_id"
+    )
+    parts = [
+        f"periods AS MATERIALIZED ({periods})",
+        f"computed AS MATERIALIZED ({computed})",
+        f"gone AS (DELETE FROM {table} t USING periods p WHERE t.organisation_id = %(org)s"
+        f" AND t.kind = p.kind AND t.period_start = p.period_start AND {_same_scope('t', 'p')}"
+        f" AND NOT EXISTS (SELECT 1 FROM computed c WHERE {same_theme}) RETURNING 1)",
+        *_upserts(
+            ThemeRollup,
+            ["theme_id", "kind", "period_start"],
+            ["mentions", "detractor_mentions"],
+            "computed",
+            "true",
+        ),
+    ]
+    return f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM gone)"
