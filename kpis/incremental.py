@@ -19,17 +19,25 @@ from organisations import clock
 ROLLUP = Rollup._meta.db_table
 DAILY = DailyCustomers._meta.db_table
 THEMES = ThemeRollup._meta.db_table
-COUNTED = ADDED_FIELDS + ("customers", "returning_customers")
+COUNTED = (*ADDED_FIELDS, "customers", "returning_customers")
 RECOUNTED = {  # a team-day's fields that its raw rows give, by the kind of its mark
     "responses": counting.RESPONSE_FIELDS + counting.INVITATION_FIELDS,
     "interactions": counting.INTERACTION_FIELDS,
 }
 
 
+RECORDS = "jsonb_to_recordset(%({alias})s::jsonb) AS {alias}({described})"
+SELECT_ALL = "SELECT * FROM {records}"
+
+
 def _records(alias, columns) -> str:
     """A table of the JSON array given as %(alias)s, with the columns' types."""
     described = ", ".join(f"{name} {kind}" for name, kind in columns)
-    return f"jsonb_to_recordset(%({alias})s::jsonb) AS {alias}({described})"
+    return RECORDS.format(alias=alias, described=described)
+
+
+def _all(alias, columns) -> str:
+    return SELECT_ALL.format(records=_records(alias, columns))
 
 
 def _json(rows) -> str:
@@ -131,7 +139,7 @@ def update(organisation, response_days, interaction_days) -> None:
         rows += [{"team_id": None, "day": day, **whole_flags.get(day, zero)} for day in flag_days]
         columns = [("team_id", "bigint"), ("day", "date")]
         columns += [(name, "integer") for name in DAILY_FIELDS]
-        computed = f"SELECT * FROM {_records('c', columns)}"
+        computed = _all("c", columns)
         _run(
             store.write_counts_sql(DailyCustomers, computed, DAILY_FIELDS, "day"),
             org=org,
@@ -182,8 +190,8 @@ def update(organisation, response_days, interaction_days) -> None:
         columns += [("mentions", "integer"), ("detractor_mentions", "integer")]
         _run(
             store.write_themes_sql(
-                f"SELECT * FROM {_records('p', PERIOD_KEYS)}",
-                f"SELECT * FROM {_records('c', columns)}",
+                _all("p", PERIOD_KEYS),
+                _all("c", columns),
             ),
             org=org,
             p=_json(periods),
@@ -206,7 +214,7 @@ def update(organisation, response_days, interaction_days) -> None:
         periods = [{"team_id": None, "kind": clock.DAY, "period_start": day} for day in themed_days]
         _run(
             store.write_themes_sql(
-                f"SELECT * FROM {_records('p', PERIOD_KEYS)}",
+                _all("p", PERIOD_KEYS),
                 WHOLE_DAY_THEMES.format(themes=THEMES),
             ),
             org=org,
@@ -252,7 +260,7 @@ def update(organisation, response_days, interaction_days) -> None:
     if response_days:
         _run(
             store.write_themes_sql(
-                f"SELECT * FROM {_records('p', columns)}",
+                _all("p", columns),
                 PERIOD_THEMES.format(themes=THEMES, t_scope=_in_scope("t", "p")),
             ),
             org=org,

@@ -145,6 +145,26 @@ def replace_themes(organisation, themes, *, fresh=False):
 # CONFLICT; the statements' parts touch different rows, so they cannot meet.
 
 
+WRITE = "WITH {parts} SELECT (SELECT count(*) FROM gone)"
+PERIODS_AS = "periods AS MATERIALIZED ({periods})"
+COMPUTED_AS = "computed AS MATERIALIZED ({computed})"
+UPSERT = """{name} AS (
+    INSERT INTO {table} AS t ({columns})
+    SELECT {values} FROM {source} c WHERE {scope} AND ({where})
+    ON CONFLICT ({conflict}) WHERE {team}
+    DO UPDATE SET {updates} WHERE ({stored}) IS DISTINCT FROM ({new})
+    RETURNING 1)"""
+GONE_COUNTS = """gone AS (
+    DELETE FROM {table} t USING computed c
+    WHERE t.organisation_id = %(org)s AND {same_key} AND {same_scope} AND NOT ({nonzero})
+    RETURNING 1)"""
+GONE_THEMES = """gone AS (
+    DELETE FROM {table} t USING periods p
+    WHERE t.organisation_id = %(org)s AND t.kind = p.kind AND t.period_start = p.period_start
+      AND {same_scope} AND NOT EXISTS (SELECT 1 FROM computed c WHERE {same_theme})
+    RETURNING 1)"""
+
+
 def _key_columns(day_field):
     return ["day"] if day_field == "day" else ["kind", "period_start"]
 
@@ -174,12 +194,20 @@ def _upserts(model, conflict_keys, fields, source, where):
         ("whole", "c.team_id IS NULL", "organisation_id"),
     ):
         parts.append(
-            f"{name} AS (INSERT INTO {table} AS t ({', '.join(columns)})"
-            f" SELECT {', '.join(values)} FROM {source} c WHERE {scope} AND ({where})"
-            f" ON CONFLICT ({conflict}, {', '.join(conflict_keys)}) WHERE team_id IS "
-            f"{'NOT NULL' if name == 'teams' else 'NULL'}"
-            f" DO UPDATE SET {', '.join(updates)} WHERE ({stored}) IS DISTINCT FROM ({new})"
-            " RETURNING 1)"
+            UPSERT.format(
+                name=name,
+                table=table,
+                columns=", ".join(columns),
+                values=", ".join(values),
+                source=source,
+                scope=scope,
+                where=where,
+                conflict=", ".join([conflict, *conflict_keys]),
+                team=scope.replace("c.", ""),
+                updates=", ".join(updates),
+                stored=stored,
+                new=new,
+            )
         )
     return parts
 
@@ -191,13 +219,15 @@ def write_counts_sql(model, computed, fields, day_field="period_start") -> str:
     keys = _key_columns(day_field)
     nonzero = " OR ".join(f"c.{name} <> 0" for name in fields)
     same_key = " AND ".join(f"t.{key} = c.{key}" for key in keys)
+    gone = GONE_COUNTS.format(
+        table=table, same_key=same_key, same_scope=_same_scope("t", "c"), nonzero=nonzero
+    )
     parts = [
-        f"computed AS MATERIALIZED ({computed})",
-        f"gone AS (DELETE FROM {table} t USING computed c WHERE t.organisation_id = %(org)s"
-        f" AND {same_key} AND {_same_scope('t', 'c')} AND NOT ({nonzero}) RETURNING 1)",
+        COMPUTED_AS.format(computed=computed),
+        gone,
         *_upserts(model, keys, fields, "computed", nonzero),
     ]
-    return f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM gone)"
+    return WRITE.format(parts=", ".join(parts))
 
 
 def write_themes_sql(periods, computed) -> str:
@@ -210,11 +240,9 @@ def write_themes_sql(periods, computed) -> str:
         " AND c.theme_id = t.theme_id"
     )
     parts = [
-        f"periods AS MATERIALIZED ({periods})",
-        f"computed AS MATERIALIZED ({computed})",
-        f"gone AS (DELETE FROM {table} t USING periods p WHERE t.organisation_id = %(org)s"
-        f" AND t.kind = p.kind AND t.period_start = p.period_start AND {_same_scope('t', 'p')}"
-        f" AND NOT EXISTS (SELECT 1 FROM computed c WHERE {same_theme}) RETURNING 1)",
+        PERIODS_AS.format(periods=periods),
+        COMPUTED_AS.format(computed=computed),
+        GONE_THEMES.format(table=table, same_scope=_same_scope("t", "p"), same_theme=same_theme),
         *_upserts(
             ThemeRollup,
             ["theme_id", "kind", "period_start"],
@@ -223,4 +251,4 @@ def write_themes_sql(periods, computed) -> str:
             "true",
         ),
     ]
-    return f"WITH {', '.join(parts)} SELECT (SELECT count(*) FROM gone)"
+    return WRITE.format(parts=", ".join(parts))
