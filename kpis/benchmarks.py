@@ -248,11 +248,12 @@ GROUP BY 1, 2
 """
 
 
-def bench_rollups(interactions: int, seed: int = 12) -> dict:
+def bench_rollups(interactions: int, seed: int = 12, then=None) -> dict:
     """With the responses of ``bench_ingest(keep=True)`` in place, plus ``interactions``
     (streamed through the bulk ingest path): a full rebuild beside one bare GROUP BY per raw
     table over the same rows, and the time a worker needs to bring the rollups up to date
-    after one new response, and after one new interaction."""
+    after one new response, and after one new interaction; ``then(organisation)`` adds its
+    figures on the same rows before they are removed."""
     organisation = bench_organisation()
     rows = generate_interactions(
         organisation, responses=0, interactions=interactions, days=365, seed=seed
@@ -260,7 +261,10 @@ def bench_rollups(interactions: int, seed: int = 12) -> dict:
     with tasks_sent_not_run():
         store_generated(organisation, "interactions", rows)
     try:
-        return measure_rollups(organisation)
+        results = measure_rollups(organisation)
+        if then is not None:
+            results |= then(organisation)
+        return results
     finally:
         clear(organisation)
 

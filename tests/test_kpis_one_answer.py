@@ -5,12 +5,11 @@ however many teams, days and themes its marks touch, and gives the rows of a reb
 import datetime as dt
 
 import pytest
-from django.db import connection, connections
-from django.test.utils import CaptureQueriesContext
 
 from feedback.ingest import validate_and_store
 from feedback.models import DirtyMark, Theme
 from kpis import receivers, rollups
+from kpis.bench_latency import Counted
 from kpis.tasks import recompute_rollups
 from tests import rollup_oracle
 from tests.test_kpis_rollups import daily_rows, rollup_rows, theme_rows
@@ -24,42 +23,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 # months and quarters and their themes), the marks' removal, and the clock-change check.
 RESPONSE_QUERIES = 13
 INTERACTION_QUERIES = 11
-
-
-class WorkerTransactions:
-    """Counts the statements and transactions of what runs inside: each statement outside an
-    atomic block is a transaction of its own; each commit ends one."""
-
-    def __enter__(self):
-        self.commits = 0
-        self.autocommitted = 0
-        self.database = connections["default"]
-        real_commit = self.database.commit
-
-        def commit():
-            self.commits += 1
-            real_commit()
-
-        self.database.commit = commit
-        self.queries = CaptureQueriesContext(connection)
-        self.queries.__enter__()
-        self.wrapper = connection.execute_wrapper(self._statement)
-        self.wrapper.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.wrapper.__exit__(*exc)
-        self.queries.__exit__(*exc)
-        del self.database.commit
-
-    def _statement(self, execute, sql, params, many, context):
-        if not connection.in_atomic_block:
-            self.autocommitted += 1
-        return execute(sql, params, many, context)
-
-    @property
-    def transactions(self):
-        return self.commits + self.autocommitted
 
 
 def stored(organisation, kind, rows):
@@ -109,15 +72,14 @@ def history(organisation):
 
 
 def run_worker(organisation):
-    with WorkerTransactions() as counted:
+    with Counted() as counted:
         recompute_rollups(organisation.pk)
     assert not DirtyMark.objects.exists()
     assert rollup_rows(organisation) == [
         row for row in rollup_oracle.rollups(organisation) if any(row[3:])
     ]
     assert theme_rows(organisation) == rollup_oracle.themes(organisation)
-    statements = [query["sql"] for query in counted.queries.captured_queries]
-    return len([sql for sql in statements if sql not in ("BEGIN", "COMMIT")]), counted.transactions
+    return counted.statements, counted.transactions
 
 
 def test_one_new_response_is_one_transaction_of_a_fixed_number_of_queries(org):

@@ -7,6 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_invitations import bench_invitations
+from kpis.bench_latency import bench_one_new_answer
 from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
 
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             type=int,
             help="Only time importing this many people into 30 teams (XLSX), and a re-import.",
         )
+        parser.add_argument(
+            "--posts",
+            type=int,
+            default=100,
+            help="One new answer: POSTs of each kind timed until the KPI API shows them, with "
+            "a real worker and web server (0: leave that part out).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
@@ -43,7 +51,10 @@ class Command(BaseCommand):
         interactions = options["interactions"] or 2 * responses
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
-            results["rollups"] = bench_rollups(interactions)
+            results["rollups"] = bench_rollups(
+                interactions,
+                then=lambda organisation: bench_one_new_answer(organisation, options["posts"]),
+            )
             results["invitations"] = bench_invitations(options["contacts"], options["emails"])
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
@@ -72,6 +83,21 @@ class Command(BaseCommand):
             f"{built['incremental_seconds_after_one_response']} s, "
             f"after one new interaction: {built['incremental_seconds_after_one_interaction']} s"
         )
+        for kind, one in built["worker_beside_group_by"].items():
+            low, high = one["ratio_spread"]
+            self.stdout.write(
+                f"One new {kind[:-1]}: worker {one['worker_seconds_median']} s "
+                f"({one['worker_statements']} statements, {one['worker_transactions']} "
+                f"transaction), bare GROUP BY of its team-day "
+                f"{one['bare_group_by_seconds_median']} s; ratio, median of "
+                f"{one['pairs']} pairs: {one['ratio_median']} (spread {low}–{high}; target ≤ 3)"
+            )
+        for kind, latency in built.get("post_to_kpis", {}).items():
+            if isinstance(latency, dict):
+                self.stdout.write(
+                    f"POST /api/v1/{kind} to a changed figure in GET /api/v1/kpis: "
+                    f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s"
+                )
         invited = results["invitations"]
         self.stdout.write(
             f"Interactions stored: {invited['contacts']:,} in "
