@@ -15,6 +15,7 @@ from kpis import counting, store
 from kpis.counting import ADDED_FIELDS, DAILY_FIELDS, DAILY_OF_KIND
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from organisations import clock
+from organisations.models import Team
 
 ROLLUP = Rollup._meta.db_table
 DAILY = DailyCustomers._meta.db_table
@@ -49,9 +50,9 @@ def _run(sql, **params) -> None:
         cursor.execute(sql, params)
 
 
-def _in_scope(stored, wanted) -> str:
-    return store._same_scope(stored, wanted)
-
+# Every stored row is found through an index, one key at a time (LATERAL, with OFFSET 0 so
+# that the planner keeps it so): a batch's keys are few, and PostgreSQL, which cannot know how
+# many a JSON array holds, would otherwise join them with every row of the organisation.
 
 # The teams' days: what was recounted from the raw rows, the rest as stored; customers from
 # the days' customers (written just before).
@@ -60,54 +61,69 @@ SELECT i.team_id, 'day' AS kind, i.day AS period_start, {fields},
        coalesce(d.customers, 0) AS customers,
        coalesce(d.returning_customers, 0) AS returning_customers
 FROM {records}
-LEFT JOIN {rollup} s ON s.organisation_id = %(org)s AND s.team_id = i.team_id
-     AND s.kind = 'day' AND s.period_start = i.day
-LEFT JOIN {daily} d ON d.organisation_id = %(org)s AND d.team_id = i.team_id AND d.day = i.day
+LEFT JOIN LATERAL (
+    SELECT * FROM {rollup} s
+    WHERE s.team_id = i.team_id AND s.kind = 'day' AND s.period_start = i.day OFFSET 0) s ON true
+LEFT JOIN LATERAL (
+    SELECT * FROM {daily} d WHERE d.team_id = i.team_id AND d.day = i.day OFFSET 0) d ON true
 """
 # The organisation's days, from all its teams' days and its own customers.
 WHOLE_DAYS = """
 SELECT NULL::bigint AS team_id, 'day' AS kind, w.day AS period_start, {sums},
-       coalesce(max(d.customers), 0) AS customers,
-       coalesce(max(d.returning_customers), 0) AS returning_customers
+       coalesce(d.customers, 0) AS customers,
+       coalesce(d.returning_customers, 0) AS returning_customers
 FROM {records}
-LEFT JOIN {rollup} r ON r.organisation_id = %(org)s AND r.team_id IS NOT NULL
-     AND r.kind = 'day' AND r.period_start = w.day
-LEFT JOIN {daily} d ON d.organisation_id = %(org)s AND d.team_id IS NULL AND d.day = w.day
-GROUP BY w.day
+CROSS JOIN LATERAL (
+    SELECT {day_sums} FROM {rollup} r
+    WHERE r.organisation_id = %(org)s AND r.kind = 'day' AND r.period_start = w.day
+      AND r.team_id IS NOT NULL OFFSET 0) r
+LEFT JOIN LATERAL (
+    SELECT * FROM {daily} d
+    WHERE d.organisation_id = %(org)s AND d.team_id IS NULL AND d.day = w.day OFFSET 0) d ON true
 """
 # Every wanted week, month or quarter, added up from its days (``counting.add_up``'s sums): the
 # counts of its day rows, and the customers whose first day in it each day holds.
 PERIODS = """
 SELECT p.team_id, p.kind, p.period_start, {sums}, {customers}
 FROM {records}
-LEFT JOIN LATERAL (
-    SELECT {day_sums} FROM {rollup} r
-    WHERE r.organisation_id = %(org)s AND r.kind = 'day' AND {r_scope}
-      AND r.period_start >= p.period_start AND r.period_start < p.until) r ON true
-LEFT JOIN LATERAL (
-    SELECT {daily_sums} FROM {daily} d
-    WHERE d.organisation_id = %(org)s AND {d_scope}
-      AND d.day >= p.period_start AND d.day < p.until) d ON true
+CROSS JOIN LATERAL (SELECT {day_sums} FROM ({day_rows}) r) r
+CROSS JOIN LATERAL (SELECT {daily_sums} FROM ({daily_rows}) d) d
 """
-# Themes of the organisation's days from its teams' days, and of periods from their days.
+DAY_ROWS = """
+    SELECT * FROM {rollup} r
+    WHERE r.organisation_id = %(org)s AND {scope} AND r.kind = 'day'
+      AND r.period_start >= p.period_start AND r.period_start < p.until"""
+DAILY_ROWS = """
+    SELECT * FROM {daily} d
+    WHERE d.organisation_id = %(org)s AND {scope}
+      AND d.day >= p.period_start AND d.day < p.until"""
+# Themes of the organisation's days from its teams' days (team by team, through the index),
+# and of periods from their days.
 WHOLE_DAY_THEMES = """
-SELECT NULL::bigint AS team_id, 'day' AS kind, t.period_start, t.theme_id,
+SELECT NULL::bigint AS team_id, 'day' AS kind, p.period_start, t.theme_id,
        sum(t.mentions)::integer AS mentions,
        sum(t.detractor_mentions)::integer AS detractor_mentions
-FROM {themes} t
-WHERE t.organisation_id = %(org)s AND t.kind = 'day' AND t.team_id IS NOT NULL
-  AND t.period_start IN (SELECT period_start FROM periods)
-GROUP BY t.period_start, t.theme_id
+FROM periods p
+CROSS JOIN {teams} team
+CROSS JOIN LATERAL (
+    SELECT * FROM {themes} t
+    WHERE t.organisation_id = %(org)s AND t.team_id = team.id AND t.kind = 'day'
+      AND t.period_start = p.period_start OFFSET 0) t
+WHERE team.organisation_id = %(org)s
+GROUP BY p.period_start, t.theme_id
 """
 PERIOD_THEMES = """
 SELECT p.team_id, p.kind, p.period_start, t.theme_id,
        sum(t.mentions)::integer AS mentions,
        sum(t.detractor_mentions)::integer AS detractor_mentions
 FROM periods p
-JOIN {themes} t ON t.organisation_id = %(org)s AND t.kind = 'day' AND {t_scope}
-     AND t.period_start >= p.period_start AND t.period_start < p.until
+CROSS JOIN LATERAL ({theme_rows}) t
 GROUP BY p.team_id, p.kind, p.period_start, t.theme_id
 """
+THEME_ROWS = """
+    SELECT * FROM {themes} t
+    WHERE t.organisation_id = %(org)s AND {scope} AND t.kind = 'day'
+      AND t.period_start >= p.period_start AND t.period_start < p.until"""
 PERIOD_KEYS = [("team_id", "bigint"), ("kind", "text"), ("period_start", "date")]
 
 
@@ -200,9 +216,12 @@ def update(organisation, response_days, interaction_days) -> None:
 
     # 4. The organisation's days, from all its teams' days.
     whole_days = {day for _team, day in team_days} | flag_days
-    sums = ", ".join(f"coalesce(sum(r.{name}), 0)::integer AS {name}" for name in ADDED_FIELDS)
     computed = WHOLE_DAYS.format(
-        sums=sums, records=_records("w", [("day", "date")]), rollup=ROLLUP, daily=DAILY
+        sums=", ".join(f"coalesce(r.{name}, 0)::integer AS {name}" for name in ADDED_FIELDS),
+        day_sums=", ".join(f"sum(r.{name}) AS {name}" for name in ADDED_FIELDS),
+        records=_records("w", [("day", "date")]),
+        rollup=ROLLUP,
+        daily=DAILY,
     )
     _run(
         store.write_counts_sql(Rollup, computed, COUNTED),
@@ -215,7 +234,7 @@ def update(organisation, response_days, interaction_days) -> None:
         _run(
             store.write_themes_sql(
                 _all("p", PERIOD_KEYS),
-                WHOLE_DAY_THEMES.format(themes=THEMES),
+                WHOLE_DAY_THEMES.format(themes=THEMES, teams=Team._meta.db_table),
             ),
             org=org,
             p=_json(periods),
@@ -251,17 +270,19 @@ def update(organisation, response_days, interaction_days) -> None:
         records=_records("p", columns),
         day_sums=", ".join(f"sum(r.{name}) AS {name}" for name in ADDED_FIELDS),
         daily_sums=", ".join(f"sum(d.{name}) AS {name}" for name in daily_names),
-        rollup=ROLLUP,
-        daily=DAILY,
-        r_scope=_in_scope("r", "p"),
-        d_scope=_in_scope("d", "p"),
+        day_rows=store.either_scope(DAY_ROWS.format(rollup=ROLLUP, scope="{scope}"), "r", "p"),
+        daily_rows=store.either_scope(DAILY_ROWS.format(daily=DAILY, scope="{scope}"), "d", "p"),
     )
     _run(store.write_counts_sql(Rollup, computed, COUNTED), org=org, p=_json(periods))
     if response_days:
         _run(
             store.write_themes_sql(
                 _all("p", columns),
-                PERIOD_THEMES.format(themes=THEMES, t_scope=_in_scope("t", "p")),
+                PERIOD_THEMES.format(
+                    theme_rows=store.either_scope(
+                        THEME_ROWS.format(themes=THEMES, scope="{scope}"), "t", "p"
+                    )
+                ),
             ),
             org=org,
             p=_json(periods),

@@ -159,10 +159,25 @@ GONE_COUNTS = """gone AS (
     WHERE t.organisation_id = %(org)s AND {same_key} AND {same_scope} AND NOT ({nonzero})
     RETURNING 1)"""
 GONE_THEMES = """gone AS (
-    DELETE FROM {table} t USING periods p
-    WHERE t.organisation_id = %(org)s AND t.kind = p.kind AND t.period_start = p.period_start
-      AND {same_scope} AND NOT EXISTS (SELECT 1 FROM computed c WHERE {same_theme})
+    DELETE FROM {table} WHERE id IN (
+        SELECT t.id FROM periods p CROSS JOIN LATERAL ({stored}) t
+        WHERE NOT EXISTS (SELECT 1 FROM computed c WHERE {same_theme}))
     RETURNING 1)"""
+STORED_THEMES = """
+    SELECT t.id, t.team_id, t.kind, t.period_start, t.theme_id FROM {table} t
+    WHERE t.organisation_id = %(org)s AND {scope} AND t.kind = p.kind
+      AND t.period_start = p.period_start"""
+EITHER_SCOPE = "{team} UNION ALL {whole}"
+
+
+def either_scope(rows, stored, wanted) -> str:
+    """The ``rows`` (a SELECT with a {scope} to fill in) of the ``wanted`` row's scope: a
+    team's rows, or the organisation's (no team). Written as two branches rather than one OR,
+    so that each finds its rows through an index; the branch that does not apply is skipped."""
+    return EITHER_SCOPE.format(
+        team=rows.format(scope=f"{stored}.team_id = {wanted}.team_id"),
+        whole=rows.format(scope=f"{wanted}.team_id IS NULL AND {stored}.team_id IS NULL"),
+    )
 
 
 def _key_columns(day_field):
@@ -242,7 +257,11 @@ def write_themes_sql(periods, computed) -> str:
     parts = [
         PERIODS_AS.format(periods=periods),
         COMPUTED_AS.format(computed=computed),
-        GONE_THEMES.format(table=table, same_scope=_same_scope("t", "p"), same_theme=same_theme),
+        GONE_THEMES.format(
+            table=table,
+            stored=either_scope(STORED_THEMES.format(table=table, scope="{scope}"), "t", "p"),
+            same_theme=same_theme,
+        ),
         *_upserts(
             ThemeRollup,
             ["theme_id", "kind", "period_start"],
