@@ -147,11 +147,20 @@ if REDIS_URL:
             "KEY_PREFIX": "kk",
             "OPTIONS": REDIS_TIMEOUTS,
         },
+        # Parts of pages made from the rollups (dashboards/figure_cache.py), keyed by the
+        # rollups' version: while Redis is down, kept per process, never stale.
+        "pages": {
+            "BACKEND": "config.caches.RedisOrLocalCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kk",
+            "OPTIONS": REDIS_TIMEOUTS,
+        },
     }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
     }
 
 AUTH_USER_MODEL = "organisations.User"

@@ -89,6 +89,11 @@ def using_redis(url: str):
             "LOCATION": url,
             "OPTIONS": options,
         },
+        "pages": {
+            "BACKEND": "config.caches.RedisOrLocalCache",
+            "LOCATION": url,
+            "OPTIONS": options,
+        },
     }
     saved = app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager
     app.conf.broker_url, app.conf.result_backend = url, url

@@ -2,6 +2,8 @@
 and period. ``rebuild_rollups`` can always recompute every row; nothing outside ``kpis``
 reads these tables."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -132,3 +134,20 @@ class DailyCustomers(models.Model):
 
     def __str__(self):
         return f"{self.team or self.organisation} · {self.day}"
+
+
+class RollupVersion(models.Model):
+    """How often the organisation's rollups have been written: every write of them adds one,
+    in its own transaction (``kpis.versions``). A cache of anything made from the rollups is
+    keyed by it, so it can never outlive a change of the figures."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    generation = models.BigIntegerField(default=0)
+    # Drawn when the row is made: a database made again (and its counts starting over) never
+    # meets the keys that an earlier one left in a shared cache.
+    epoch = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self):
+        return f"{self.organisation} · rollups {self.generation}"

@@ -9,9 +9,10 @@ a quarter. Tasks recompute rather than increment: running one twice changes noth
 
 Every write of an organisation's rollups, a rebuild or an update, first takes the
 organisation's lock for its transaction (on PostgreSQL), so they take turns and each reads what
-the one before it committed; none can leave older figures behind. Every rollup table has a
-unique key, so a row can never be there twice; a transaction thrown away in a deadlock is tried
-again (``organisations.conflicts``).
+the one before it committed; none can leave older figures behind. Taking the lock also raises
+the organisation's rollup version (``kpis.versions``) that caches of the figures are keyed by.
+Every rollup table has a unique key, so a row can never be there twice; a transaction thrown
+away in a deadlock is tried again (``organisations.conflicts``).
 """
 
 import json
@@ -22,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from feedback.models import DirtyMark
-from kpis import counting, incremental, store
+from kpis import counting, incremental, store, versions
 from kpis.counting import COUNT_FIELDS, DAILY_FIELDS, add_up, add_up_themes
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from organisations import clock, conflicts
@@ -36,10 +37,12 @@ __all__ = ["COUNT_FIELDS", "DAILY_FIELDS", "rebuild", "recompute", "recompute_di
 
 def lock(organisation) -> None:
     """Take the organisation's rollup lock until the transaction ends (PostgreSQL; SQLite
-    writes one at a time anyway)."""
+    writes one at a time anyway), and raise its rollup version in the same transaction: every
+    write of rollups comes through here, so no cache keyed by the version outlives a write."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [organisation.pk])
+    versions.bump(organisation)
 
 
 def _periods(days, dailies, day_themes, wanted=None):

@@ -6,11 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from dashboards import feed, figures
+from dashboards import feed, figure_cache, figures
 from feedback.models import Theme
 from ideas.models import Idea
 from organisations import roles
-from programmes import targets as target_engine
 
 
 @require_safe
@@ -29,26 +28,27 @@ def team_detail(request, slug):
     context = {
         "team": team,
         "kind": kind,
-        "periods": figures.period_switch(kind),
         "can_see_comments": can_see_comments,
         # Comments and target cards offer "an idea from this" when the person may propose one.
         "can_propose_idea": roles.can_propose_idea_for(request.user, team),
     }
     target = request.htmx.target if request.htmx else None
+    # Every theme's name: the feed's filter and the figures' table of themes show them.
+    themes = list(Theme.objects.filter(organisation=organisation))
     if target != "feed" and not (target or "").startswith("more-"):
-        team_targets = target_engine.progress(organisation, team)
-        for row in team_targets:
-            row.can_edit = can_manage  # a team's targets are set by whoever manages the team
-        context["targets"] = team_targets
-        context["figures"] = figures.figures(
-            organisation, team, kind, targets=[row.as_json() for row in team_targets]
+        context["team_parts"] = figure_cache.team_parts(
+            organisation,
+            team,
+            kind,
+            themes=themes,
+            can_manage=can_manage,
+            can_propose_idea=context["can_propose_idea"],
         )
         if target == "figures":
             # The feed's filter form keeps the period in a hidden field: update it too.
             context["oob_period"] = can_see_comments
-            return render(request, "dashboards/partials/team_figures.html", context)
+            return render(request, "dashboards/partials/team_figures_swap.html", context)
     if can_see_comments:
-        themes = list(Theme.objects.filter(organisation=organisation))
         chosen = feed.FeedFilter.from_query(request.GET, themes)
         comments, next_cursor = feed.comment_feed(request.user, team, chosen)
         context |= {

@@ -1,6 +1,7 @@
 """``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
 (DESIGN.md, Performance). ``--people N`` instead times an import of N people into 30 teams from
-XLSX, and a re-import."""
+XLSX, and a re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a
+one-query view."""
 
 import json
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_invitations import bench_invitations
 from kpis.bench_latency import bench_one_new_answer
+from kpis.bench_pages import bench_pages
 from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
 
 
@@ -43,11 +45,23 @@ class Command(BaseCommand):
             help="One new answer: POSTs of each kind timed until the KPI API shows them, with "
             "a real worker and web server (0: leave that part out).",
         )
+        parser.add_argument(
+            "--pages",
+            action="store_true",
+            help="Only time the team page beside a one-query view, at each of --scales.",
+        )
+        parser.add_argument(
+            "--scales",
+            default="10000,1000000",
+            help="For --pages: responses (and a tenth as many interactions) at each size.",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, responses, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
+        if options["pages"]:
+            return self.pages(options["scales"], options["json"])
         interactions = options["interactions"] or 2 * responses
         try:
             results = {"ingest": bench_ingest(responses, keep=True)}
@@ -109,6 +123,39 @@ class Command(BaseCommand):
             f"Invitation e-mails to a local SMTP server: {invited['emails']:,} in "
             f"{invited.get('email_seconds', '-')} s ({invited.get('emails_per_second', '-')}/s)"
         )
+
+    def pages(self, scales, as_json):
+        try:
+            sizes = [int(size.replace("_", "")) for size in scales.split(",")]
+        except ValueError:
+            raise CommandError("--scales takes sizes separated by commas: 10000,1000000") from None
+        if not sizes or min(sizes) < 1:
+            raise CommandError("--scales takes sizes separated by commas: 10000,1000000")
+        try:
+            results = {"pages": bench_pages(sizes)}
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        if as_json:
+            self.stdout.write(_dumps(results))
+            return
+        pages = results["pages"]
+        for scale in pages["scales"]:
+            self.stdout.write(
+                f"{scale['responses']:,} responses: one-query view {scale['one_query_ms']} ms; "
+                f"queries {scale['queries']}"
+            )
+            for name, what in (
+                ("team_page", "team page, a member (comment feed included)"),
+                ("team_page_hr", "team page, HR (no comments)"),
+                ("team_page_uncached", "team page, a member, without the page cache"),
+            ):
+                low, high = scale[f"{name}_ratio_spread"]
+                self.stdout.write(
+                    f"  {what}: {scale[f'{name}_ms']} ms, ratio {scale[f'{name}_ratio']} "
+                    f"(spread {low}–{high}; target ≤ 5)"
+                )
+        if pages["flat"]["team_page"] is not None:
+            self.stdout.write(f"Largest size's ratio over the smallest's: {pages['flat']}")
 
     def people(self, count, as_json):
         results = {"people": bench_people(count)}
