@@ -114,7 +114,16 @@ def _rebuild(organisation) -> list:
         model.objects.filter(organisation=organisation).delete()
     store.create(DailyCustomers, organisation, dailies, day_field="day")
     store.create(Rollup, organisation, _as_day_keys(days) | periods)
-    store.replace_themes(organisation, _as_day_keys(day_themes) | period_themes, fresh=True)
+    store.create(
+        ThemeRollup,
+        organisation,
+        {
+            (*key, theme): {"mentions": mentions, "detractor_mentions": detractors}
+            for key, found in (_as_day_keys(day_themes) | period_themes).items()
+            for theme, (mentions, detractors) in found.items()
+        },
+        keys=["kind", "period_start", "theme_id"],
+    )
     return marks
 
 

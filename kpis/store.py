@@ -70,14 +70,16 @@ def replace(model, organisation, rows, day_field="period_start"):
 COPY_WRITES = True
 
 
-def create(model, organisation, rows, day_field="period_start"):
+def create(model, organisation, rows, day_field="period_start", keys=None):
     """Store rows where none are (after a rebuild removed them all). On PostgreSQL by COPY: the
-    ORM's preparation of every value would cost more than the counting (``manage.py bench``)."""
+    ORM's preparation of every value would cost more than the counting (``manage.py bench``).
+    ``keys``: the columns of each key after its scope, when not (day) or (kind, period_start)."""
     rows = {key: row for key, row in rows.items() if any(row.values())}
     if not rows:
         return
     counts = list(next(iter(rows.values())))
-    keys = ["day"] if day_field == "day" else ["kind", "period_start"]
+    if keys is None:
+        keys = ["day"] if day_field == "day" else ["kind", "period_start"]
     columns = ["organisation_id", "team_id", *keys, *counts]
     if hasattr(model, "updated_at"):
         columns.append("updated_at")

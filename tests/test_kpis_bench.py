@@ -27,9 +27,15 @@ KEYS = {
     "rollups": {
         "responses",
         "interactions",
+        "interaction_load_rows_per_second",
         "group_by_seconds",
         "rebuild_seconds",
+        "baseline_seconds",
+        "rebuild_ratio_to_baseline",
+        "rebuild_ratio_spread",
         "rebuild_ratio_to_group_by",
+        "baseline_differences",
+        "pairs",
         "incremental_seconds_after_one_response",
         "incremental_seconds_after_one_interaction",
         "worker_beside_group_by",
@@ -86,7 +92,21 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     ) == set(DEMO_THEMES)
     # the one response and the one interaction added to time the incremental update
     assert (results["rollups"]["responses"], results["rollups"]["interactions"]) == (301, 501)
-    assert results["rollups"]["rebuild_seconds"] > 0
+    built = results["rollups"]
+    assert built["interactions_loaded"] == 500 and built["interaction_load_rows_per_second"] > 0
+    assert built["rebuild_seconds"] > 0
+    # the rebuild and its hand-written baseline in turns, alternating which goes first, and
+    # the baseline wrote the very rows the rebuild wrote
+    assert [pair["first"] for pair in built["pairs"]] == ["rebuild", "baseline", "rebuild"]
+    for pair in built["pairs"]:
+        assert pair["ratio"] == pytest.approx(
+            pair["rebuild_seconds"] / pair["baseline_seconds"], rel=0.02, abs=0.001
+        )
+    low, high = built["rebuild_ratio_spread"]
+    assert low <= built["rebuild_ratio_to_baseline"] <= high
+    assert built["baseline_differences"] == dict.fromkeys(
+        ["bench_rollup", "bench_theme_rollup", "bench_daily_customers"], 0
+    )
     invited = results["invitations"]
     assert invited["invitations_made"] > 0
     assert invited["emails"] == invited["emails_received"] == 20
@@ -95,6 +115,24 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     with connection.cursor() as cursor:  # the baseline's tables are gone
         cursor.execute("SELECT to_regclass('bench_copy'), to_regclass('bench_copy_themes')")
         assert cursor.fetchone() == (None, None)
+        cursor.execute("SELECT to_regclass('bench_rollup'), to_regclass('bench_daily_customers')")
+        assert cursor.fetchone() == (None, None)
+
+
+def test_scale_sets_responses_and_interactions_and_the_explicit_flags_win(monkeypatch):
+    from kpis.management.commands import bench
+
+    asked = []
+    monkeypatch.setattr(bench, "SECTIONS", {"sizes": lambda options: asked.append(options)})
+    call_command("bench", scale="10m", json=True, stdout=StringIO())
+    call_command("bench", scale="1m", interactions=5, json=True, stdout=StringIO())
+    call_command("bench", responses=30, json=True, stdout=StringIO())
+    sizes = [(options["responses"], options["interactions"]) for options in asked]
+    assert sizes == [(10_000_000, 20_000_000), (1_000_000, 5), (30, 60)]
+    with pytest.raises(CommandError, match="--scale"):
+        call_command("bench", scale="5m", stdout=StringIO())
+    with pytest.raises(CommandError, match="at least 3"):
+        call_command("bench", pairs=2, stdout=StringIO())
 
 
 @pytest.mark.django_db

@@ -71,3 +71,42 @@ def test_streamed_rows_are_stored_chunk_by_chunk(org):
     rows = generate_responses(org.organisation, **sizes)
     assert store_generated(org.organisation, "responses", rows, chunk=100) == (250, 0)
     assert Response.objects.count() == 250
+
+
+def stored_interactions(organisation):
+    return sorted(
+        Interaction.objects.filter(organisation=organisation).values_list(
+            "team_id",
+            "customer_hash",
+            "occurred_at",
+            "local_day",
+            "is_error",
+            "note",
+            "external_id",
+            "source",
+            "created_by_id",
+        )
+    )
+
+
+def test_loading_interactions_by_copy_stores_what_the_ingest_path_stores(org, monkeypatch):
+    from django.db import connection
+
+    from feedback.models import DirtyMark
+    from kpis import synthetic
+
+    if connection.vendor != "postgresql":
+        pytest.skip("load_interactions writes by COPY: PostgreSQL only (CI has it)")
+    sizes = {"responses": 50, "interactions": 700, "days": 120, "seed": 9}
+    store_generated(
+        org.organisation, "interactions", generate_interactions(org.organisation, **sizes)
+    )
+    expected = stored_interactions(org.organisation)
+    marks = set(DirtyMark.objects.values_list("team_id", "day", "later_periods"))
+    Interaction.objects.all().delete()
+    DirtyMark.objects.all().delete()
+    monkeypatch.setattr(synthetic, "LOAD_CHUNK", 300)  # three transactions, the last short
+    assert synthetic.load_interactions(org.organisation, **sizes) == 700
+    assert stored_interactions(org.organisation) == expected
+    assert set(DirtyMark.objects.values_list("team_id", "day", "later_periods")) == marks
+    assert len({row[1] for row in expected}) < 700  # customers come back

@@ -1,7 +1,7 @@
-"""``manage.py bench [--responses N] [--contacts N] [--emails N] [--json]``: the benchmark suite
-(DESIGN.md, Performance). ``--people N`` instead times an import of N people into 30 teams from
-XLSX, and a re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a
-one-query view."""
+"""``manage.py bench [--scale 10k|100k|1m|10m] [--responses N] [--interactions N] [--contacts N]
+[--emails N] [--json]``: the benchmark suite (DESIGN.md, Performance), one section after another
+(``SECTIONS``). ``--people N`` instead times an import of N people into 30 teams from XLSX, and a
+re-import; ``--pages [--scales 10000,1000000]`` times the team page beside a one-query view."""
 
 import json
 
@@ -10,16 +10,57 @@ from django.core.management.base import BaseCommand, CommandError
 from kpis.bench_invitations import bench_invitations
 from kpis.bench_latency import bench_one_new_answer
 from kpis.bench_pages import bench_pages
-from kpis.benchmarks import bench_ingest, bench_people, bench_rollups
+from kpis.benchmarks import REBUILD_PAIRS, bench_ingest, bench_people, bench_rollups
+
+# --scale: (responses, interactions)
+SCALES = {
+    "10k": (10_000, 20_000),
+    "100k": (100_000, 200_000),
+    "1m": (1_000_000, 2_000_000),
+    "10m": (10_000_000, 20_000_000),
+}
+
+
+def _ingest(options):
+    return bench_ingest(options["responses"], keep=True)
+
+
+def _rollups(options):
+    return bench_rollups(
+        options["interactions"],
+        pairs=options["pairs"],
+        then=lambda organisation: bench_one_new_answer(organisation, options["posts"]),
+    )
+
+
+def _invitations(options):
+    return bench_invitations(options["contacts"], options["emails"])
+
+
+# The sections in the order they run; rollups counts the responses ingest keeps.
+SECTIONS = {"ingest": _ingest, "rollups": _rollups, "invitations": _invitations}
 
 
 class Command(BaseCommand):
     help = "Run the benchmarks on PostgreSQL; each figure beside its baseline from the same run."
 
     def add_arguments(self, parser):
-        parser.add_argument("--responses", type=int, default=100_000)
         parser.add_argument(
-            "--interactions", type=int, help="For the rollup benchmark (default: 2 per response)."
+            "--scale",
+            choices=SCALES,
+            help="Responses and interactions: 10k sets 10,000 and 20,000, and so on up to 10m.",
+        )
+        parser.add_argument("--responses", type=int, help="Default 100,000 (or the --scale's).")
+        parser.add_argument(
+            "--interactions",
+            type=int,
+            help="For the rollup benchmark (default: 2 per response, or the --scale's).",
+        )
+        parser.add_argument(
+            "--pairs",
+            type=int,
+            default=REBUILD_PAIRS,
+            help="Times the rebuild and its hand-written baseline run in turns (at least 3).",
         )
         parser.add_argument(
             "--contacts",
@@ -57,19 +98,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
-    def handle(self, *args, responses, **options):
+    def handle(self, *args, **options):
         if options["people"]:
             return self.people(options["people"], options["json"])
         if options["pages"]:
             return self.pages(options["scales"], options["json"])
-        interactions = options["interactions"] or 2 * responses
+        if options["scale"] is not None and options["scale"] not in SCALES:
+            raise CommandError(f"--scale: one of {', '.join(SCALES)}.")
+        responses, interactions = SCALES.get(options["scale"], (100_000, None))
+        options["responses"] = options["responses"] or responses
+        options["interactions"] = options["interactions"] or interactions
+        options["interactions"] = options["interactions"] or 2 * options["responses"]
+        if options["pairs"] < 3:
+            raise CommandError("--pairs: at least 3, for a median and a spread.")
         try:
-            results = {"ingest": bench_ingest(responses, keep=True)}
-            results["rollups"] = bench_rollups(
-                interactions,
-                then=lambda organisation: bench_one_new_answer(organisation, options["posts"]),
-            )
-            results["invitations"] = bench_invitations(options["contacts"], options["emails"])
+            results = {name: section(options) for name, section in SECTIONS.items()}
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         if options["json"]:
@@ -87,12 +130,21 @@ class Command(BaseCommand):
             f"(spread {low}–{high}; target ≥ 0.8)"
         )
         built = results["rollups"]
+        low, high = built["rebuild_ratio_spread"]
+        group_low, group_high = built["rebuild_ratio_to_group_by_spread"]
         self.stdout.write(
+            f"Generated interactions loaded by COPY: {built['interactions_loaded']:,} in "
+            f"{built['interaction_load_seconds']} s "
+            f"({built['interaction_load_rows_per_second']:,} rows/s)\n"
             f"Rollup rebuild over {built['responses']:,} responses and "
-            f"{built['interactions']:,} interactions: {built['rebuild_seconds']} s "
-            f"({built['rollup_rows']:,} rows)\n"
-            f"Bare GROUP BY over the same rows: {built['group_by_seconds']} s\n"
-            f"Rebuild ratio to GROUP BY: {built['rebuild_ratio_to_group_by']} (target ≤ 1.5)\n"
+            f"{built['interactions']:,} interactions, {len(built['pairs'])} pairs in turns "
+            f"(medians): {built['rebuild_seconds']} s ({built['rollup_rows']:,} rows)\n"
+            f"Hand-written SQL baseline of the same rows: {built['baseline_seconds']} s "
+            f"(rows that differ: {sum(built['baseline_differences'].values())})\n"
+            f"Rebuild ratio to the baseline: {built['rebuild_ratio_to_baseline']} "
+            f"(spread {low}–{high}; target ≤ 1.2)\n"
+            f"Bare GROUP BYs over the same rows: {built['group_by_seconds']} s, rebuild ratio "
+            f"{built['rebuild_ratio_to_group_by']} (spread {group_low}–{group_high})\n"
             f"Rollups up to date after one new response: "
             f"{built['incremental_seconds_after_one_response']} s, "
             f"after one new interaction: {built['incremental_seconds_after_one_interaction']} s"
