@@ -261,7 +261,7 @@ def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
 REBUILD_PAIRS = 5  # the rebuild and its hand-written baseline, timed in turns this many times
 
 
-def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS) -> dict:
+def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS, then=None) -> dict:
     """With the responses of ``bench_ingest(keep=True)`` in place, plus ``interactions``
     generated and loaded by COPY (``synthetic.load_interactions``, timed): the rebuild beside
     its hand-written baseline and the bare GROUP BYs, and the time a worker needs to bring the
@@ -280,6 +280,8 @@ def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS)
             "interaction_load_rows_per_second": round(loaded / load_seconds) if loaded else 0,
         }
         results |= measure_rollups(organisation, pairs=pairs)
+        if then is not None:
+            results |= then(organisation)
         return results
     finally:
         clear(organisation)

@@ -40,6 +40,7 @@ KEYS = {
         "pairs",
         "incremental_seconds_after_one_response",
         "incremental_seconds_after_one_interaction",
+        "worker_beside_group_by",
     },
     "invitations": {
         "contacts",
@@ -57,13 +58,24 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
         pytest.skip("bench measures against bare COPY and SQL: PostgreSQL only (CI has it)")
     out = StringIO()
     call_command(
-        "bench", responses=300, interactions=500, contacts=300, emails=20, json=True, stdout=out
+        "bench",
+        responses=300,
+        interactions=500,
+        contacts=300,
+        emails=20,
+        posts=0,  # no web server and worker of its own in a test
+        json=True,
+        stdout=out,
     )
     results = json.loads(out.getvalue())
     for part, keys in KEYS.items():
         assert keys <= set(results[part]), part
     ingest = results["ingest"]
     assert ingest["rows"] == 300
+    for kind in ("responses", "interactions"):  # one new answer, in one transaction each time
+        one = results["rollups"]["worker_beside_group_by"][kind]
+        assert one["pairs"] >= 3 and one["worker_transactions"] == [1]
+        assert len(one["worker_statements"]) == 1 and one["ratio_median"] > 0
     # at least three chunks, each imported and then copied bare: a ratio per chunk
     assert ingest["chunks"] == len(ingest["pairs"]) >= 3
     assert sum(pair["rows"] for pair in ingest["pairs"]) == 300
