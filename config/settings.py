@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "organisations.middleware.OrganisationTimeZoneMiddleware",
+    # Once the person is known (read from the primary): pages read the replica when it is fresh.
+    "config.replica.ReplicaMiddleware",
     "organisations.middleware.PrivacyHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -127,6 +129,32 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A read replica (optional): a PostgreSQL streaming standby of DATABASE_URL. Pages and the
+# KPI API read from it while it has replayed everything the primary had written when the
+# request came in; otherwise, and for everything that writes, the primary (config/replica.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+# Seconds to wait for the replica to answer a connection (libpq counts less than 2 as 2).
+REPLICA_CONNECT_TIMEOUT = env_int("REPLICA_CONNECT_TIMEOUT", 2)
+# After the replica failed, this process reads the primary for this long before trying again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)
+# How long a request waits for the replica to catch up before it reads the primary instead.
+REPLICA_MAX_WAIT_MS = env_int("REPLICA_MAX_WAIT_MS", 50)
+# After a person's request that may have written (any POST), their pages read the primary
+# for this long, so they see their change at once whatever the replica's lag.
+REPLICA_WRITER_SECONDS = env_int("REPLICA_WRITER_SECONDS", 5)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", REPLICA_CONNECT_TIMEOUT
+    )
+    # Tests read "the replica" from the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 
 # Redis: broker, result store, cache and rate limits. Without it, everything stays in-process.
 REDIS_URL = env_str("REDIS_URL")
@@ -345,6 +373,42 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by kind of work, so each kind can have workers of its own on other hosts (README,
+# "Production"): figures kept current, e-mail going out, uploaded files read in. Everything
+# else goes to the default queue. A worker started without -Q consumes all of them
+# (config/celery.py declares every queue).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+TASK_QUEUES_BY_KIND = {
+    "rollups": [
+        "kpis.tasks.recompute_rollups",
+        "kpis.tasks.sweep_dirty_rollups",
+        "feedback.tasks.retag_comments",
+        "feedback.tasks.sweep_theme_retags",
+        "feedback.tasks.restamp_local_days",
+        "feedback.tasks.sweep_clock_changes",
+    ],
+    "mail": [
+        "alignment.tasks.send_alignment_invitations",
+        "alignment.tasks.send_alignment_reminders",
+        "dashboards.tasks.send_weekly_digests",
+        "dashboards.tasks.send_reply",
+        "dashboards.tasks.send_pending_replies",
+        "dashboards.tasks.send_praise",
+        "feedback.tasks.send_invitations",
+        "ideas.tasks.notify_proposer",
+        "organisations.tasks.send_welcome_emails",
+        "organisations.tasks.send_pending_welcomes",
+        "programmes.tasks.send_update_emails",
+    ],
+    "imports": [
+        "feedback.tasks.run_import",
+        "feedback.tasks.sweep_stale_imports",
+    ],
+}
+CELERY_TASK_ROUTES = {
+    task: {"queue": queue} for queue, tasks in TASK_QUEUES_BY_KIND.items() for task in tasks
+}
+
 CELERY_BEAT_SCHEDULE = {
     "settle-alignment-surveys": {
         "task": "alignment.tasks.settle_alignment_surveys",

@@ -41,7 +41,13 @@ in the database, in one transaction of eight statements:
 
 The per-team-day rows are few (teams × days) next to the raw rows, so the statements spend
 their time where the rebuild does: one pass over each raw table, two orderings of the visits.
-Both run with the server's settings as they are (no ``work_mem`` of their own). Statements 7
+Session settings: neither side sets any. ``rollups.rebuild`` (``kpis/rollups.py``,
+``kpis/counting.py``, ``kpis/store.py``) runs no ``SET`` (its lock and version bump are two
+small statements the baseline leaves out), the settings' DATABASES have no ``OPTIONS``, and both
+use the same Django connection; the baseline's ``SET CONSTRAINTS ALL IMMEDIATE`` is only in
+``drop_scratch_tables``, after the timing. So both run with the server's ``work_mem``,
+``max_parallel_workers_per_gather`` and the rest as they are; if either ever sets one, both must,
+and the bench must say so. Statements 7
 and 8 are ``INSERT ... SELECT``s, which PostgreSQL (15) runs without parallel workers while the
 rebuild's SELECTs of the same counts may get them; their raw ``GROUP BY``s are about a tenth of
 the time (the bare GROUP BYs below: 1.0-1.3 s of 15-18 s at a million responses), the visits of

@@ -45,6 +45,9 @@ def bench_organisation():
     return organisation
 
 
+ROLLUP_TABLES = tuple(model._meta.db_table for model in (Rollup, ThemeRollup, DailyCustomers))
+
+
 def clear(organisation):
     """Remove the benchmark's rows: raw rows, and the rollups made of them."""
     for model in (Rollup, ThemeRollup, DailyCustomers):
@@ -63,9 +66,22 @@ def clear(organisation):
         )
         if connection.get_autocommit():
             # Give the space back for the next run: measuring against a table bloated by the
-            # last benchmark's million dead rows would make ingest look slower than it is.
-            for table in ("feedback_response_themes", "feedback_response", "feedback_interaction"):
+            # last benchmark's million dead rows would make ingest look slower than it is, and
+            # the rollup tables' dead rows the rebuild (autovacuum may not have got there).
+            raw = ("feedback_response_themes", "feedback_response", "feedback_interaction")
+            for table in (*raw, *ROLLUP_TABLES):
                 cursor.execute(f"VACUUM {table}")
+
+
+def vacuum_rollup_tables():
+    """VACUUM (ANALYZE) the real rollup tables and the baseline's scratch tables, so that the
+    rebuild and the baseline each write into a table without the dead rows of the runs before
+    (untimed; outside a transaction only, as VACUUM cannot run inside one)."""
+    if not connection.get_autocommit():
+        return
+    with connection.cursor() as cursor:
+        for table in (*ROLLUP_TABLES, *bench_rebuild.SCRATCH):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
 @contextmanager
@@ -242,10 +258,10 @@ def bench_ingest(responses: int, seed: int = 11, keep: bool = False) -> dict:
     }
 
 
-REBUILD_PAIRS = 3  # the rebuild and its hand-written baseline, timed in turns this many times
+REBUILD_PAIRS = 5  # the rebuild and its hand-written baseline, timed in turns this many times
 
 
-def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS) -> dict:
+def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS, then=None) -> dict:
     """With the responses of ``bench_ingest(keep=True)`` in place, plus ``interactions``
     generated and loaded by COPY (``synthetic.load_interactions``, timed): the rebuild beside
     its hand-written baseline and the bare GROUP BYs, and the time a worker needs to bring the
@@ -264,6 +280,8 @@ def bench_rollups(interactions: int, seed: int = 12, pairs: int = REBUILD_PAIRS)
             "interaction_load_rows_per_second": round(loaded / load_seconds) if loaded else 0,
         }
         results |= measure_rollups(organisation, pairs=pairs)
+        if then is not None:
+            results |= then(organisation)
         return results
     finally:
         clear(organisation)
@@ -278,7 +296,11 @@ def measure_rollups(organisation, seed: int = 12, pairs: int = REBUILD_PAIRS) ->
 
     Before the pairs, one rebuild and one baseline run untimed (caches warm, the load's dirty
     marks done, as on a database that has been running a while), and afterwards the baseline's
-    rows are compared with the rebuild's: ``baseline_differences`` must be all zero."""
+    rows are compared with the rebuild's: a RuntimeError names the tables where they differ
+    (``baseline_differences``, all zero, is reported otherwise). Before the untimed runs and
+    before each timed turn, both sides' tables are vacuumed and analysed
+    (``vacuum_rollup_tables``): each side deletes and rewrites its rows every run, and neither
+    should write into a table bloated by the dead rows of the runs before."""
     with connection.cursor() as cursor:
         # Fresh statistics for both, as a database that has been running a while has.
         cursor.execute("ANALYZE feedback_response")
@@ -286,6 +308,7 @@ def measure_rollups(organisation, seed: int = 12, pairs: int = REBUILD_PAIRS) ->
         cursor.execute("ANALYZE feedback_response_themes")
     bench_rebuild.create_scratch_tables()
     try:
+        vacuum_rollup_tables()
         rollups.rebuild(organisation)
         bench_rebuild.rebuild_by_hand(organisation)
         timed = []
@@ -293,6 +316,7 @@ def measure_rollups(organisation, seed: int = 12, pairs: int = REBUILD_PAIRS) ->
             turns = ("rebuild", "baseline") if number % 2 == 0 else ("baseline", "rebuild")
             pair = {"first": turns[0]}
             for turn in turns:
+                vacuum_rollup_tables()
                 if turn == "rebuild":
                     started = time.perf_counter()
                     written = rollups.rebuild(organisation)
@@ -307,6 +331,12 @@ def measure_rollups(organisation, seed: int = 12, pairs: int = REBUILD_PAIRS) ->
         differences = bench_rebuild.differences(organisation)
     finally:
         bench_rebuild.drop_scratch_tables()
+    if any(differences.values()):
+        found = ", ".join(f"{table}: {count} rows" for table, count in differences.items() if count)
+        raise RuntimeError(
+            f"the hand-written baseline did not write the rebuild's rows ({found} only on one "
+            "side): it is no baseline for the rebuild's time"
+        )
 
     incremental = {}
     for kind in ("responses", "interactions"):

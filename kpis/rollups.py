@@ -15,6 +15,7 @@ Every rollup table has a unique key, so a row can never be there twice; a transa
 away in a deadlock is tried again (``organisations.conflicts``).
 """
 
+import json
 from collections import defaultdict
 
 from django.conf import settings
@@ -22,10 +23,11 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from feedback.models import DirtyMark
-from kpis import counting, store, versions
+from kpis import counting, incremental, store, versions
 from kpis.counting import COUNT_FIELDS, DAILY_FIELDS, add_up, add_up_themes
 from kpis.models import DailyCustomers, Rollup, ThemeRollup
 from organisations import clock, conflicts
+from organisations.models import ClockChange
 
 KIND_ORDER = {kind: number for number, kind in enumerate(clock.KINDS)}
 LONGER = clock.KINDS[1:]  # the kinds added up from days
@@ -137,9 +139,15 @@ def _clear(marks, chunk=100) -> None:
 # --- Bringing the rollups up to date after ingest -------------------------------------------
 
 
+# On PostgreSQL a batch of marks is written set-based (``kpis.incremental``); the tests also
+# take the ORM's way there (``_update``), and hold both against the same recomputation.
+SQL_UPDATES = True
+
+
 @conflicts.retried
 def recompute_dirty(organisation, *, limit: int = 100) -> int:
-    """Recompute the periods behind up to ``limit`` marks; returns how many marks were done.
+    """Recompute the periods behind up to ``limit`` marks, and remove those marks, in one
+    transaction; returns how many marks were done.
 
     Idempotent: running it twice, or two workers at once, recomputes the same rows. A mark set
     again while this ran keeps its new token and is left for the next run. When the marks
@@ -148,22 +156,67 @@ def recompute_dirty(organisation, *, limit: int = 100) -> int:
     """
     with transaction.atomic():
         lock(organisation)
-        pending = DirtyMark.objects.filter(organisation=organisation)
-        if _period_count(pending.values_list("team_id", "day")) > settings.ROLLUP_REBUILD_ABOVE:
+        pending = list(
+            DirtyMark.objects.filter(organisation=organisation)
+            .order_by("team_id", "day", "later_periods")
+            .values_list("pk", "token", "team_id", "day", "later_periods")
+        )
+        if _period_count((team, day) for _pk, _token, team, day, _l in pending) > (
+            settings.ROLLUP_REBUILD_ABOVE
+        ):
             done = _rebuild(organisation)
         else:
-            marks = list(pending.order_by("team_id", "day", "later_periods")[:limit])
-            done = [(mark.pk, mark.token) for mark in marks]
-            if marks:
-                _update(
-                    organisation,
-                    {(mark.team_id, mark.day) for mark in marks if not mark.later_periods},
-                    {(mark.team_id, mark.day) for mark in marks if mark.later_periods},
-                )
-    # After the commit and apart from it, so that ingest marking the same days never waits on
-    # (or deadlocks with) a recomputation; a mark left by a crash here is merely done again.
+            marks = pending[:limit]
+            response_days = {(team, day) for _p, _t, team, day, later in marks if not later}
+            interaction_days = {(team, day) for _p, _t, team, day, later in marks if later}
+            if not marks:
+                pass
+            elif connection.vendor == "postgresql" and SQL_UPDATES:
+                incremental.update(organisation, response_days, interaction_days)
+            else:
+                _update(organisation, response_days, interaction_days)
+            _remove_done([(pk, token) for pk, token, *_rest in marks])
+            finish_clock_changes(organisation)
+            return len(marks)
+    # A rebuild's marks go after its commit and apart from it: a backlog's marks are many, and
+    # ingest marking the same days should not wait on them.
     _clear(done)
     return len(done)
+
+
+def _remove_done(marks) -> None:
+    """Remove the marks that were done, inside the recomputation's transaction, unless marked
+    again meanwhile (a new token). On PostgreSQL a mark that ingest is marking again right now
+    (locked) is skipped, never waited for: it gets a new token anyway. So the worker never waits
+    on ingest, and ingest waits on the worker only from here to the commit."""
+    if not marks:
+        return
+    if connection.vendor != "postgresql":
+        _clear(marks)
+        return
+    table = DirtyMark._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT m.id FROM {table} m"  # noqa: S608 - our table
+            " JOIN jsonb_to_recordset(%s::jsonb) AS done(id bigint, token uuid)"
+            " ON m.id = done.id AND m.token = done.token FOR UPDATE OF m SKIP LOCKED)",
+            [json.dumps([{"id": pk, "token": str(token)} for pk, token in marks])],
+        )
+
+
+def finish_clock_changes(organisation) -> None:
+    """A change of time zone is done once every row is restamped and no mark set by then is
+    left: the figures are on the new clock. Marks set later (new rows) do not hold it up.
+    Checked in the recomputation's transaction, so it finishes with the marks' removal."""
+    restamped = list(
+        ClockChange.objects.filter(organisation=organisation, restamped_at__isnull=False)
+        .unfinished()
+        .values_list("pk", "restamped_at")
+    )
+    for change_id, restamped_at in restamped:  # read before the marks: none can slip between
+        marks = DirtyMark.objects.filter(organisation=organisation, marked_at__lte=restamped_at)
+        if not marks.exists():
+            ClockChange(pk=change_id, organisation=organisation).finish()
 
 
 def _period_count(team_days) -> int:

@@ -127,6 +127,9 @@ class Processes:
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "INFO"]
         command += ["--concurrency", "2", "-n", f"soak{self.worker_starts}@localhost"]
         command += ["--without-gossip", "--without-mingle"]
+        # One worker for every kind of work, as a single-host installation runs it.
+        queues = [*settings.TASK_QUEUES_BY_KIND, settings.CELERY_TASK_DEFAULT_QUEUE]
+        command += ["-Q", ",".join(queues)]
         self.worker = self._start(command, "worker.log")
 
     def kill_worker(self):

@@ -7,37 +7,24 @@ from feedback.models import DirtyMark
 from kpis import rollups
 from organisations.models import ClockChange, Organisation
 
-MAX_ROUNDS = 500  # of 100 marks each, a transaction each; the sweeper picks up anything beyond
+BATCH = 100  # marks a transaction
+MAX_ROUNDS = 500  # of BATCH marks each; the sweeper picks up anything beyond
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def recompute_rollups(organisation_id: int) -> int:
-    """Recompute what ingest marked for one organisation; safe to run twice or in parallel."""
-    organisation = Organisation.objects.filter(pk=organisation_id).first()
-    if organisation is None:
-        return 0
+    """Recompute what ingest marked for one organisation; safe to run twice or in parallel.
+    One new answer is one transaction (``rollups.recompute_dirty``): a batch that was not
+    full leaves nothing of its time behind, and what was marked since sent its own message."""
+    # Only its id is used: an organisation that is gone has no marks left to read.
+    organisation = Organisation(pk=organisation_id)
     done = 0
     for _round in range(MAX_ROUNDS):
-        marks = rollups.recompute_dirty(organisation)
+        marks = rollups.recompute_dirty(organisation, limit=BATCH)
         done += marks
-        if not marks:
+        if marks < BATCH:
             break
-    finish_clock_changes(organisation)
     return done
-
-
-def finish_clock_changes(organisation) -> None:
-    """A change of time zone is done once every row is restamped and no mark set by then is
-    left: the figures are on the new clock. Marks set later (new rows) do not hold it up."""
-    restamped = list(
-        ClockChange.objects.filter(organisation=organisation, restamped_at__isnull=False)
-        .unfinished()
-        .values_list("pk", "restamped_at")
-    )
-    for change_id, restamped_at in restamped:  # read before the marks: none can slip between
-        marks = DirtyMark.objects.filter(organisation=organisation, marked_at__lte=restamped_at)
-        if not marks.exists():
-            ClockChange(pk=change_id, organisation=organisation).finish()
 
 
 @shared_task(acks_late=True)

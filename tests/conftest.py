@@ -195,15 +195,17 @@ def celery_worker(redis_url, tmp_path, django_db_setup, django_db_blocker):
     from config.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
-    default_queue = app.conf.task_default_queue
+    default_queue, routes = app.conf.task_default_queue, app.conf.task_routes
     app.conf.task_always_eager = False
-    app.conf.task_default_queue = queue
+    # Every task to this worker's queue, whatever its kind (update() makes Celery re-read
+    # the routes; setting the attribute would not).
+    app.conf.update(task_default_queue=queue, task_routes={})
     worker = start_worker(queue, redis_url, tmp_path)
     try:
         yield worker
     finally:
         worker.stop()
-        app.conf.task_default_queue = default_queue
+        app.conf.update(task_default_queue=default_queue, task_routes=routes)
 
 
 @pytest.fixture

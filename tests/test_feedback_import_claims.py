@@ -31,11 +31,11 @@ def queue(redis_url):
     from config.celery import app
 
     name = f"test-import-{uuid.uuid4().hex[:8]}"
-    default_queue = app.conf.task_default_queue
+    default_queue, routes = app.conf.task_default_queue, app.conf.task_routes
     app.conf.task_always_eager = False
-    app.conf.task_default_queue = name
+    app.conf.update(task_default_queue=name, task_routes={})  # imports too, not to "imports"
     yield name
-    app.conf.task_default_queue = default_queue
+    app.conf.update(task_default_queue=default_queue, task_routes=routes)
 
 
 def upload(org, minutes_ago=3):

@@ -7,10 +7,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Interaction, Response, Theme
-from kpis.models import DailyCustomers, Rollup
-from kpis.synthetic import DEMO_THEMES
+from kpis import bench_rebuild, benchmarks
+from kpis.models import DailyCustomers, Rollup, ThemeRollup
+from kpis.synthetic import DEMO_THEMES, generate_rows, store_generated
 from organisations.models import Organisation, User
 
 KEYS = {
@@ -38,6 +40,7 @@ KEYS = {
         "pairs",
         "incremental_seconds_after_one_response",
         "incremental_seconds_after_one_interaction",
+        "worker_beside_group_by",
     },
     "invitations": {
         "contacts",
@@ -55,13 +58,24 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
         pytest.skip("bench measures against bare COPY and SQL: PostgreSQL only (CI has it)")
     out = StringIO()
     call_command(
-        "bench", responses=300, interactions=500, contacts=300, emails=20, json=True, stdout=out
+        "bench",
+        responses=300,
+        interactions=500,
+        contacts=300,
+        emails=20,
+        posts=0,  # no web server and worker of its own in a test
+        json=True,
+        stdout=out,
     )
     results = json.loads(out.getvalue())
     for part, keys in KEYS.items():
         assert keys <= set(results[part]), part
     ingest = results["ingest"]
     assert ingest["rows"] == 300
+    for kind in ("responses", "interactions"):  # one new answer, in one transaction each time
+        one = results["rollups"]["worker_beside_group_by"][kind]
+        assert one["pairs"] >= 3 and one["worker_transactions"] == [1]
+        assert len(one["worker_statements"]) == 1 and one["ratio_median"] > 0
     # at least three chunks, each imported and then copied bare: a ratio per chunk
     assert ingest["chunks"] == len(ingest["pairs"]) >= 3
     assert sum(pair["rows"] for pair in ingest["pairs"]) == 300
@@ -85,7 +99,8 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
     assert built["rebuild_seconds"] > 0
     # the rebuild and its hand-written baseline in turns, alternating which goes first, and
     # the baseline wrote the very rows the rebuild wrote
-    assert [pair["first"] for pair in built["pairs"]] == ["rebuild", "baseline", "rebuild"]
+    # five pairs by default
+    assert [pair["first"] for pair in built["pairs"]] == ["rebuild", "baseline"] * 2 + ["rebuild"]
     for pair in built["pairs"]:
         assert pair["ratio"] == pytest.approx(
             pair["rebuild_seconds"] / pair["baseline_seconds"], rel=0.02, abs=0.001
@@ -104,6 +119,71 @@ def test_bench_prints_every_figure_as_json_and_leaves_nothing_behind():
         cursor.execute("SELECT to_regclass('bench_copy'), to_regclass('bench_copy_themes')")
         assert cursor.fetchone() == (None, None)
         cursor.execute("SELECT to_regclass('bench_rollup'), to_regclass('bench_daily_customers')")
+        assert cursor.fetchone() == (None, None)
+
+
+ROLLUP_TABLES = [model._meta.db_table for model in (Rollup, ThemeRollup, DailyCustomers)]
+
+
+def bench_rows():
+    """The bench organisation with a few generated rows."""
+    organisation = benchmarks.bench_organisation()
+    responses, interactions = generate_rows(
+        organisation, responses=120, interactions=200, days=40, seed=5
+    )
+    store_generated(organisation, "responses", responses)
+    store_generated(organisation, "interactions", interactions)
+    return organisation
+
+
+def statements(captured) -> list[str]:
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_sides_of_the_rebuild_write_into_freshly_vacuumed_tables():
+    """VACUUM (ANALYZE) of the real rollup tables and the baseline's scratch tables before the
+    pairs and before each timed turn, so neither writes into a table its last run bloated; and
+    clear() vacuums the rollup tables as well as the raw ones."""
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM and the baseline's SQL: PostgreSQL only (CI has it)")
+    organisation = bench_rows()
+    tables = ROLLUP_TABLES + list(bench_rebuild.SCRATCH)
+    with CaptureQueriesContext(connection) as captured:
+        built = benchmarks.measure_rollups(organisation, pairs=3)
+    assert len(built["pairs"]) == 3
+    ran = statements(captured)
+    for table in tables:
+        # once before the warm-up, then before each of the six timed turns
+        assert ran.count(f"VACUUM (ANALYZE) {table}") == 1 + 2 * 3, table
+    # all tables of both sides together each time
+    vacuums = [n for n, sql in enumerate(ran) if sql.startswith("VACUUM (ANALYZE)")]
+    runs = [vacuums[i : i + len(tables)] for i in range(0, len(vacuums), len(tables))]
+    assert len(runs) == 7 and all(run == list(range(run[0], run[0] + len(tables))) for run in runs)
+    with CaptureQueriesContext(connection) as captured:
+        benchmarks.clear(organisation)
+    ran = statements(captured)
+    for table in [*ROLLUP_TABLES, "feedback_response", "feedback_interaction"]:
+        assert f"VACUUM {table}" in ran, table
+    assert not Rollup.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rollup_bench_refuses_a_baseline_that_writes_other_rows(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the baseline is PostgreSQL's SQL: PostgreSQL only (CI has it)")
+    organisation = bench_rows()
+    # a baseline that forgets the themes: no ThemeRollup rows, where the rebuild writes some
+    wrong = tuple(s for s in bench_rebuild.STATEMENTS if s != bench_rebuild.THEMES)
+    assert len(wrong) == len(bench_rebuild.STATEMENTS) - 1
+    monkeypatch.setattr(bench_rebuild, "STATEMENTS", wrong)
+    with pytest.raises(RuntimeError, match=r"bench_theme_rollup: \d+ rows") as raised:
+        benchmarks.measure_rollups(organisation, pairs=3)
+    written = ThemeRollup.objects.filter(organisation=organisation).count()  # by the rebuild
+    assert written
+    assert f"bench_theme_rollup: {written} rows" in str(raised.value)
+    with connection.cursor() as cursor:  # the scratch tables are gone all the same
+        cursor.execute("SELECT to_regclass('bench_rollup'), to_regclass('bench_theme_rollup')")
         assert cursor.fetchone() == (None, None)
 
 

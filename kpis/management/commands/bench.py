@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kpis.bench_imports import as_text, bench_import_memory
 from kpis.bench_invitations import bench_invitations
+from kpis.bench_latency import bench_one_new_answer
 from kpis.bench_pages import bench_pages
 from kpis.bench_search import bench_search
 from kpis.benchmarks import REBUILD_PAIRS, bench_ingest, bench_people, bench_rollups
@@ -29,7 +30,11 @@ def _ingest(options):
 
 
 def _rollups(options):
-    return bench_rollups(options["interactions"], pairs=options["pairs"])
+    return bench_rollups(
+        options["interactions"],
+        pairs=options["pairs"],
+        then=lambda organisation: bench_one_new_answer(organisation, options["posts"]),
+    )
 
 
 def _invitations(options):
@@ -82,6 +87,13 @@ class Command(BaseCommand):
             "--import-memory",
             action="store_true",
             help="Only the peak memory of imports of short and long files (kpis/bench_imports.py).",
+        )
+        parser.add_argument(
+            "--posts",
+            type=int,
+            default=100,
+            help="One new answer: POSTs of each kind timed until the KPI API shows them, with "
+            "a real worker and web server (0: leave that part out).",
         )
         parser.add_argument(
             "--pages",
@@ -164,6 +176,21 @@ class Command(BaseCommand):
             f"{built['incremental_seconds_after_one_response']} s, "
             f"after one new interaction: {built['incremental_seconds_after_one_interaction']} s"
         )
+        for kind, one in built["worker_beside_group_by"].items():
+            low, high = one["ratio_spread"]
+            self.stdout.write(
+                f"One new {kind[:-1]}: worker {one['worker_seconds_median']} s "
+                f"({one['worker_statements']} statements, {one['worker_transactions']} "
+                f"transaction), bare GROUP BY of its team-day "
+                f"{one['bare_group_by_seconds_median']} s; ratio, median of "
+                f"{one['pairs']} pairs: {one['ratio_median']} (spread {low}–{high}; target ≤ 3)"
+            )
+        for kind, latency in built.get("post_to_kpis", {}).items():
+            if isinstance(latency, dict):
+                self.stdout.write(
+                    f"POST /api/v1/{kind} to a changed figure in GET /api/v1/kpis: "
+                    f"p50 {latency['p50_seconds']} s, p95 {latency['p95_seconds']} s"
+                )
         invited = results["invitations"]
         self.stdout.write(
             f"Interactions stored: {invited['contacts']:,} in "
