@@ -123,7 +123,10 @@ def count_invitations(organisation, team_days=None) -> dict:
 # the day of the customer's visit before it at the same team and at any team (at any team, a
 # second team on the same day counts as a visit before, with that day). Two ways to the same
 # rows: for every day, one pass sorted by customer; for a few days, an index lookup per visit
-# (interaction_customer), so that one new interaction never reads whole histories.
+# (interaction_customer), so that one new interaction never reads whole histories. The visit
+# before at the same team is the first one found walking the customer's visits backwards
+# (ORDER BY … LIMIT 1): as max(), PostgreSQL read every earlier visit of the customer at any
+# team to filter them by team (138 ms for 91 visits of frequent customers, 200,000 rows).
 EVERY_VISIT = """
 SELECT team_id, day,
        lag(day) OVER (PARTITION BY customer, team_id ORDER BY day) AS team_before,
@@ -134,9 +137,10 @@ FROM (SELECT customer_hash AS customer, local_day AS day, team_id
 """
 VISITS_ON_DAYS = """
 SELECT team_id, day,
-       (SELECT max(i.local_day) FROM feedback_interaction i
+       (SELECT i.local_day FROM feedback_interaction i
         WHERE i.organisation_id = %s AND i.customer_hash = v.customer
-          AND i.team_id = v.team_id AND i.local_day < v.day) AS team_before,
+          AND i.team_id = v.team_id AND i.local_day < v.day
+        ORDER BY i.local_day DESC LIMIT 1) AS team_before,
        CASE WHEN EXISTS (SELECT 1 FROM feedback_interaction i
                          WHERE i.organisation_id = %s AND i.customer_hash = v.customer
                            AND i.local_day = v.day AND i.team_id < v.team_id)

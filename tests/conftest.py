@@ -2,6 +2,7 @@
 organisation that nobody in the first may ever see."""
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from kpis.faults import RedisServer, using_redis
 from organisations.models import Role
 from tests.factories import DepartmentFactory, OrganisationFactory, TeamFactory, UserFactory
 
@@ -253,3 +255,16 @@ def broker_unreachable():
         app.conf.broker_url = saved
         fresh_connections()
         app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def redis_server():
+    """A redis-server of the test's own (kill it, stop it), that the app uses meanwhile."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    server = RedisServer().start()
+    try:
+        with using_redis(server.url):
+            yield server
+    finally:
+        server.stop()

@@ -3,29 +3,15 @@ stored, login and rate limits still work (per process) and /healthz says Redis i
 a 500. A redis-server of the test's own, stopped and started again (skipped without one)."""
 
 import re
-import shutil
 import time
 
 import pytest
 from django.test import Client
 
 from feedback.models import DirtyMark, Response, SurveyLink
-from kpis.faults import RedisServer, using_redis
 from kpis.tasks import sweep_dirty_rollups
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def redis_server():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer().start()
-    try:
-        with using_redis(server.url):
-            yield server
-    finally:
-        server.stop()
 
 
 def row(n):

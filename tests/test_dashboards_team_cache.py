@@ -6,7 +6,6 @@ another."""
 
 import datetime as dt
 import re
-import shutil
 from unittest import mock
 
 import pytest
@@ -16,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Response
 from kpis import rollups, versions
-from kpis.faults import RedisServer, using_redis
 from organisations import clock
 from programmes.models import GoalKind, Target
 from tests.test_dashboards_pages import TEAM_PAGE_QUERIES, add_responses, htmx, team_url
@@ -142,18 +140,6 @@ def test_cached_parts_are_never_shown_to_another_viewer_or_in_another_language(o
     assert "Deze maand" in dutch_page and "This month" not in dutch_page
     # And the English page after the Dutch one is English still.
     assert "This month" in employee.get(team_url()).content.decode()
-
-
-@pytest.fixture
-def redis_server():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = RedisServer().start()
-    try:
-        with using_redis(server.url):
-            yield server
-    finally:
-        server.stop()
 
 
 def test_team_page_renders_with_fresh_figures_while_redis_is_down(client, org, redis_server):

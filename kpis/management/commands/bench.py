@@ -41,8 +41,23 @@ def _invitations(options):
     return bench_invitations(options["contacts"], options["emails"])
 
 
+def _pages(options):
+    return bench_pages(sorted({10_000, options["responses"]}))
+
+
+def _search(options):
+    return bench_search(max(options["responses"], 10_000))
+
+
+def _import_memory(options):
+    return bench_import_memory()
+
+
 # The sections in the order they run; rollups counts the responses ingest keeps.
 SECTIONS = {"ingest": _ingest, "rollups": _rollups, "invitations": _invitations}
+# With --all, after them: each of these builds (and removes) rows of its own, at 10,000
+# responses and at the run's size, so every figure of the benchmarks comes from one run.
+MORE_SECTIONS = {"pages": _pages, "search": _search, "import_memory": _import_memory}
 
 
 class Command(BaseCommand):
@@ -114,6 +129,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep", action="store_true", help="With --search: keep its rows for the next run."
         )
+        parser.add_argument(
+            "--all",
+            action="store_true",
+            help="Also the team page, the search and import memory, at 10,000 responses and at "
+            "the run's size (--json prints every figure of one run).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
 
     def handle(self, *args, **options):
@@ -139,7 +160,8 @@ class Command(BaseCommand):
         if options["pairs"] < 3:
             raise CommandError("--pairs: at least 3, for a median and a spread.")
         try:
-            results = {name: section(options) for name, section in SECTIONS.items()}
+            sections = SECTIONS | (MORE_SECTIONS if options["all"] else {})
+            results = {name: section(options) for name, section in sections.items()}
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         if options["json"]:
@@ -202,6 +224,10 @@ class Command(BaseCommand):
             f"Invitation e-mails to a local SMTP server: {invited['emails']:,} in "
             f"{invited.get('email_seconds', '-')} s ({invited.get('emails_per_second', '-')}/s)"
         )
+        if options["all"]:
+            self.write_pages(results["pages"])
+            self.write_search(results["search"])
+            self.stdout.write(as_text(results["import_memory"]))
 
     def pages(self, scales, as_json):
         try:
@@ -217,7 +243,9 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(_dumps(results))
             return
-        pages = results["pages"]
+        self.write_pages(results["pages"])
+
+    def write_pages(self, pages):
         for scale in pages["scales"]:
             self.stdout.write(
                 f"{scale['responses']:,} responses: one-query view {scale['one_query_ms']} ms; "
@@ -259,7 +287,9 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(_dumps(results))
             return
-        found = results["search"]
+        self.write_search(results["search"])
+
+    def write_search(self, found):
         self.stdout.write(
             f"Comment feed, {found['responses_small']:,} and {found['responses_large']:,} "
             f"responses, timed in turns (best of {found['requests_per_timing']} requests each):"
