@@ -10,7 +10,6 @@ Needs PostgreSQL, like the other benchmarks."""
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,14 @@ def _write_file(organisation, rows: int, kind: str, path: str, seed: int) -> Non
 
 
 def _peak_megabytes() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    """The most this process has held (Linux): VmHWM, the high-water mark of its own memory.
+    Not getrusage's ru_maxrss, which Linux carries across fork and exec: a child of a bench
+    that had grown to 300 MB would report 300 MB whatever the import held."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status: the memory benchmark needs Linux")
 
 
 def _resident_megabytes() -> float:
