@@ -113,6 +113,12 @@ def _grow(organisation, count, *, seed) -> float:
     with tasks_sent_not_run():
         store_generated(organisation, "responses", generate_responses(organisation, **sizes))
         store_generated(organisation, "interactions", generate_interactions(organisation, **sizes))
+    # Fresh statistics, as a database that has been running a while has (autovacuum analyses
+    # a table within a minute of such a load): with the load's rows unseen, PostgreSQL took a
+    # team of 120,000 responses for one and sorted them all for the feed's newest 20 (330 ms).
+    with connection.cursor() as cursor:
+        for table in ("feedback_response", "feedback_interaction", "feedback_response_themes"):
+            cursor.execute(f"ANALYZE {table}")
     return time.perf_counter() - started
 
 
