@@ -100,17 +100,12 @@ def key_fields(key, day_field):
     return {"kind": key[1], "period_start": key[2]}
 
 
-def replace_themes(organisation, themes, *, fresh=False):
-    """As ``replace`` for ThemeRollup: {(scope, kind, start): {theme id: (m, d)}}; ``fresh``:
-    none are stored."""
-    existing = (
-        {}
-        if fresh
-        else {
-            (*key_of(row, "period_start"), row.theme_id): row
-            for row in stored_rows(ThemeRollup, organisation, themes, "period_start")
-        }
-    )
+def replace_themes(organisation, themes):
+    """As ``replace`` for ThemeRollup: {(scope, kind, start): {theme id: (m, d)}}."""
+    existing = {
+        (*key_of(row, "period_start"), row.theme_id): row
+        for row in stored_rows(ThemeRollup, organisation, themes, "period_start")
+    }
     wanted = {
         (*key, theme): counts for key, found in themes.items() for theme, counts in found.items()
     }
