@@ -19,28 +19,22 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from kpis import rollups
+from kpis import benchmarks, rollups
 from kpis.bench_urls import ONE_QUERY
 from kpis.benchmarks import TEAMS, clear, tasks_sent_not_run
 from kpis.synthetic import (
-    add_demo_themes,
     generate_interactions,
     generate_responses,
     store_generated,
 )
-from organisations.models import Membership, Organisation, Role, Team, User
+from organisations.models import Membership, Role, Team, User
 
 SLUG = "bench-pages"
 SCALES = (10_000, 1_000_000)
 
 
 def bench_organisation():
-    organisation, _ = Organisation.objects.get_or_create(
-        slug=SLUG, defaults={"name": "Benchmark of pages"}
-    )
-    for slug in TEAMS:
-        Team.objects.get_or_create(organisation=organisation, slug=slug, defaults={"name": slug})
-    add_demo_themes(organisation)
+    organisation = benchmarks.bench_organisation(SLUG, "Benchmark of pages")
     person, _ = User.objects.get_or_create(
         username="bench-pages-member",
         defaults={"organisation": organisation, "role": Role.EMPLOYEE, "first_name": "Bench"},

@@ -34,10 +34,9 @@ BENCH_SLUG = "bench"
 TEAMS = ["north", "south", "east", "west", "web"]
 
 
-def bench_organisation():
-    organisation, _ = Organisation.objects.get_or_create(
-        slug=BENCH_SLUG, defaults={"name": "Benchmark"}
-    )
+def bench_organisation(slug=BENCH_SLUG, name="Benchmark"):
+    """The benchmark's organisation of its own: TEAMS, and the demo's themes."""
+    organisation, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name})
     for slug in TEAMS:
         Team.objects.get_or_create(organisation=organisation, slug=slug, defaults={"name": slug})
     # Comments tagged as the demo's are: theme tagging and theme links are part of ingest.
